@@ -1,0 +1,247 @@
+// Chapter 1: the perceptron and logistic regression.
+//
+//   1. separable blobs: both models learn them (the perceptron stops making mistakes)
+//   2. XOR: neither can, because no line separates it (chapter 2's opening)
+//   3. two Fashion-MNIST classes (default: sneaker vs ankle boot), 784 pixels each
+//
+// Writes to --out: metrics.csv (a row per run and epoch), summary.json (the headline is logistic
+// regression on Fashion-MNIST), curves.png (the Fashion-MNIST runs) and boundaries.png.
+#include "dl/data/fashion_mnist.hpp"
+#include "dl/data/synthetic.hpp"
+#include "dl/nn/logistic.hpp"
+#include "dl/nn/loss.hpp"
+#include "dl/nn/sequential.hpp"
+#include "dl/ops/perceptron.hpp"
+#include "dl/train/metrics.hpp"
+#include "dl/train/trainer.hpp"
+#include "dl/util/cli.hpp"
+#include "dl/util/progress.hpp"
+#include "dl/util/timer.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <iomanip>
+#include <iostream>
+
+using namespace dl;
+namespace po = boost::program_options;
+
+namespace {
+
+constexpr const char* program = "ch01_perceptron";
+
+struct Perceptron {
+    std::vector<float> w;
+    float b = 0;
+    int predict(std::span<const float> x) const { return perceptron_predict(std::span<const float>(w), b, x); }
+};
+
+double perceptron_accuracy(const Perceptron& p, const data::Dataset& d) {
+    std::size_t correct = 0;
+    for (std::size_t n = 0; n < d.size(); ++n) correct += p.predict(d.x.row(n)) == d.labels[n] ? 1 : 0;
+    return static_cast<double>(correct) / static_cast<double>(d.size());
+}
+
+// Rosenblatt's algorithm: every epoch visits the examples in a fresh random order and applies the
+// learning rule to each. The "loss" of an epoch is its mistake rate (the 0-1 loss).
+std::vector<train::EpochMetrics> train_perceptron(Perceptron& p, const data::Dataset& train, const data::Dataset& val,
+                                                  int epochs, Rng& rng) {
+    std::vector<train::EpochMetrics> history;
+    std::vector<std::size_t> order(train.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    for (int epoch = 1; epoch <= epochs; ++epoch) {
+        rng.shuffle(order);
+        util::Timer timer;
+        std::size_t mistakes = 0;
+        for (const std::size_t n : order)
+            mistakes += perceptron_update(std::span<float>(p.w), p.b, train.x.row(n), train.labels[n], 1.0f) ? 1 : 0;
+        train::EpochMetrics m;
+        m.epoch = epoch;
+        m.seconds = timer.seconds();
+        m.examples_per_s = static_cast<double>(train.size()) / std::max(m.seconds, 1e-9);
+        m.train_loss = static_cast<double>(mistakes) / static_cast<double>(train.size());
+        m.train_acc = 1.0 - m.train_loss;
+        m.val_acc = perceptron_accuracy(p, val);
+        m.val_loss = 1.0 - m.val_acc;
+        history.push_back(m);
+    }
+    return history;
+}
+
+// Keeps the examples of two classes and relabels them 0 and 1; flattens images to [N, H*W].
+data::Dataset two_classes(const data::Dataset& d, int negative, int positive) {
+    std::vector<std::size_t> keep;
+    for (std::size_t i = 0; i < d.size(); ++i)
+        if (d.labels[i] == negative || d.labels[i] == positive) keep.push_back(i);
+    data::Dataset out = data::subset(d, keep);
+    for (int& y : out.labels) y = y == positive ? 1 : 0;
+    out.num_classes = 2;
+    out.class_names = {d.class_names.at(static_cast<std::size_t>(negative)),
+                       d.class_names.at(static_cast<std::size_t>(positive))};
+    out.x.reshape({out.size(), out.x.size() / std::max<std::size_t>(out.size(), 1)});
+    return out;
+}
+
+// A picture of a 2-D classifier: its probability of class 1 on a grid around the points.
+template <class Probability>
+util::BoundaryPicture boundary(const std::string& title, const data::Dataset& d, Probability probability) {
+    util::BoundaryPicture pic;
+    pic.title = title;
+    pic.x_min = pic.y_min = 1e30;
+    pic.x_max = pic.y_max = -1e30;
+    for (std::size_t n = 0; n < d.size(); ++n) {
+        const double x = d.x(n, 0), y = d.x(n, 1);
+        pic.px.push_back(x), pic.py.push_back(y), pic.labels.push_back(d.labels[n]);
+        pic.x_min = std::min(pic.x_min, x), pic.x_max = std::max(pic.x_max, x);
+        pic.y_min = std::min(pic.y_min, y), pic.y_max = std::max(pic.y_max, y);
+    }
+    const double pad_x = 0.1 * (pic.x_max - pic.x_min), pad_y = 0.1 * (pic.y_max - pic.y_min);
+    pic.x_min -= pad_x, pic.x_max += pad_x, pic.y_min -= pad_y, pic.y_max += pad_y;
+    Tensor grid({pic.grid * pic.grid, 2});
+    for (std::size_t r = 0; r < pic.grid; ++r)
+        for (std::size_t c = 0; c < pic.grid; ++c) {
+            const double g = static_cast<double>(pic.grid);
+            grid(r * pic.grid + c, 0) = static_cast<float>(pic.x_min + (static_cast<double>(c) + 0.5) / g * (pic.x_max - pic.x_min));
+            grid(r * pic.grid + c, 1) = static_cast<float>(pic.y_min + (static_cast<double>(r) + 0.5) / g * (pic.y_max - pic.y_min));
+        }
+    pic.probability = probability(grid);
+    return pic;
+}
+
+struct RunResult {
+    std::string run;
+    double test_accuracy = 0, test_loss = 0;
+    std::vector<train::EpochMetrics> history;
+};
+
+int run(int argc, const char* const argv[]) {
+    util::Cli cli(program, "the perceptron and logistic regression (chapter 1)",
+                  {.epochs = 10, .batch_size = 32, .lr = 0.1});
+    cli.chapter_options().add_options()
+        ("classes", po::value<std::string>()->default_value("7,9"),
+         "the two Fashion-MNIST classes to separate, as NEGATIVE,POSITIVE (7,9: sneaker vs ankle boot)")
+        ("synthetic-points", po::value<int>()->default_value(400), "points in each synthetic set");
+    if (!cli.parse(argc, argv)) return 0;
+    const util::CommonOptions& opt = cli.common();
+    if (!opt.save.empty() || !opt.resume.empty())
+        DL_THROW(UsageError, "--save and --resume are not supported by " << program << " yet");
+    int negative = 0, positive = 0;
+    if (std::sscanf(cli.get<std::string>("classes").c_str(), "%d,%d", &negative, &positive) != 2 ||
+        negative == positive || negative < 0 || positive < 0)
+        DL_THROW(UsageError, "--classes must be two different class numbers such as 7,9, got '"
+                                 << cli.get<std::string>("classes") << "'");
+    const int points = cli.get<int>("synthetic-points");
+    if (points < 10) DL_THROW(UsageError, "--synthetic-points must be at least 10, got " << points);
+    const int epochs = opt.quick ? std::min(opt.epochs, 3) : opt.epochs;
+    const std::filesystem::path out = opt.out;
+    const util::PlotMode plot_mode = util::parse_plot_mode(opt.plot);
+
+    Rng rng(opt.seed);
+    train::MetricsCsv csv(out / "metrics.csv", /*with_run_column=*/true);
+    std::vector<RunResult> results;
+    std::vector<util::BoundaryPicture> pictures;
+
+    // Logistic regression with the shared training loop; returns its result and the model.
+    auto fit_logistic = [&](const std::string& name, const data::Dataset& tr, const data::Dataset& va,
+                            const data::Dataset& te, nn::Sequential& model) {
+        nn::BinaryCrossEntropy loss;
+        auto optimizer = optim::make_optimizer(opt.optimizer_options());
+        train::FitOptions fit{.epochs = epochs, .batch_size = opt.batch_size, .progress = true,
+                              .on_epoch = [&](const train::EpochMetrics& m) { csv.write(m, name); }};
+        RunResult r{name, 0, 0, train::fit(model, loss, *optimizer, tr, va, fit, rng)};
+        const auto test = train::evaluate(model, loss, te);
+        r.test_accuracy = test.accuracy, r.test_loss = test.loss;
+        return r;
+    };
+    auto fit_perceptron = [&](const std::string& name, const data::Dataset& tr, const data::Dataset& va,
+                              const data::Dataset& te, Perceptron& p) {
+        RunResult r{name, 0, 0, train_perceptron(p, tr, va, epochs, rng)};
+        for (const auto& m : r.history) csv.write(m, name);
+        r.test_accuracy = perceptron_accuracy(p, te);
+        r.test_loss = 1.0 - r.test_accuracy;
+        return r;
+    };
+    auto report = [&](const RunResult& r, const std::string& what) {
+        std::cout << "  " << std::left << std::setw(20) << r.run << " train acc " << util::format_fixed(r.history.back().train_acc, 3)
+                  << "   test acc " << util::format_fixed(r.test_accuracy, 3) << "   " << what << '\n';
+        results.push_back(r);
+    };
+
+    // 1 and 2: the synthetic sets, each with a held-out half for testing.
+    for (const std::string set : {"blobs", "xor"}) {
+        const auto n = static_cast<std::size_t>(points);
+        const data::Dataset tr = set == "blobs" ? data::make_blobs(n, rng) : data::make_xor(n, rng);
+        const data::Dataset te = set == "blobs" ? data::make_blobs(n, rng) : data::make_xor(n, rng);
+        std::cout << set << " (" << n << " training points, 2 features)\n";
+        Perceptron p{std::vector<float>(2, 0.0f), 0.0f};
+        report(fit_perceptron("perceptron-" + set, tr, te, te, p), "");
+        nn::Sequential model({2});
+        model.add<nn::Logistic>(2, rng);
+        report(fit_logistic("logistic-" + set, tr, te, te, model), "");
+        pictures.push_back(boundary("perceptron, " + set, tr, [&](const Tensor& g) {
+            std::vector<double> v(g.dim(0));
+            for (std::size_t i = 0; i < v.size(); ++i) v[i] = p.predict(g.row(i));
+            return v;
+        }));
+        pictures.push_back(boundary("logistic regression, " + set, tr, [&](const Tensor& g) {
+            const Tensor& prob = model.forward(g, nn::Mode::eval);
+            return std::vector<double>(prob.begin(), prob.end());
+        }));
+    }
+
+    // 3: two Fashion-MNIST classes.
+    data::ImageLoadOptions load{.data_dir = opt.data, .max_train = opt.quick ? 6000u : 0u,
+                                .max_test = opt.quick ? 2000u : 0u, .seed = opt.seed};
+    const data::ImageSplits fashion = data::load_image_dataset(load);
+    const int classes = fashion.train.num_classes;
+    if (negative >= classes || positive >= classes)
+        DL_THROW(UsageError, "--classes: the dataset has classes 0.." << classes - 1 << ", got "
+                                                                    << negative << ',' << positive);
+    const data::Dataset tr = two_classes(fashion.train, negative, positive);
+    const data::Dataset va = two_classes(fashion.validation, negative, positive);
+    const data::Dataset te = two_classes(fashion.test, negative, positive);
+    const std::string pair = tr.class_names[0] + " vs " + tr.class_names[1];
+    std::cout << "Fashion-MNIST, " << pair << " (" << tr.size() << " train, " << va.size() << " validation, "
+              << te.size() << " test, " << tr.x.dim(1) << " pixels)\n";
+    Perceptron p{std::vector<float>(tr.x.dim(1), 0.0f), 0.0f};
+    report(fit_perceptron("perceptron-fashion", tr, va, te, p), "");
+    nn::Sequential model({tr.x.dim(1)});
+    model.add<nn::Logistic>(tr.x.dim(1), rng);
+    std::cout << nn::summary(model);
+    report(fit_logistic("logistic-fashion", tr, va, te, model), "(the headline)");
+
+    // summary.json: the headline model at the top, every run under "runs".
+    const RunResult& headline = results.back();
+    util::Json summary = train::summary_header(program, opt.seed);
+    summary.set("test_accuracy", headline.test_accuracy).set("test_loss", headline.test_loss);
+    summary.set("val_loss", headline.history.back().val_loss);
+    summary.set("params", count_parameters(model)).set("epochs", epochs);
+    summary.set("examples_per_s", headline.history.back().examples_per_s);
+    summary.set("classes", pair).set("optimizer", opt.optimizer).set("lr", opt.lr).set("quick", opt.quick);
+    util::Json runs = util::Json::object();
+    for (const auto& r : results)
+        runs.set(r.run, util::Json::object()
+                            .set("test_accuracy", r.test_accuracy)
+                            .set("train_accuracy", r.history.back().train_acc)
+                            .set("epochs", static_cast<int>(r.history.size())));
+    summary.set("runs", runs);
+    util::write_file_atomically(out / "summary.json", summary.dump());
+
+    const std::vector<train::RunHistory> curves{{"perceptron", results[results.size() - 2].history},
+                                                {"logistic", headline.history}};
+    const bool plotted = train::plot_training_curves(curves, out / "curves.png", plot_mode,
+                                                     "Fashion-MNIST " + pair, (out / "metrics.csv").string());
+    if (plotted) util::plot_decision_boundaries(pictures, out / "boundaries.png", plot_mode);
+    std::cout << "test accuracy (logistic regression, " << pair << "): " << util::format_fixed(headline.test_accuracy, 4)
+              << "\nwrote " << (out / "metrics.csv").string() << ", " << (out / "summary.json").string();
+    if (plotted && plot_mode == util::PlotMode::png)
+        std::cout << ", " << (out / "curves.png").string() << ", " << (out / "boundaries.png").string();
+    std::cout << '\n';
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    return util::run_main(program, [&] { return run(argc, argv); });
+}

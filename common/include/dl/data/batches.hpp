@@ -1,0 +1,37 @@
+#pragma once
+// Mini-batches: a shuffled pass over a dataset's indices, one batch at a time.
+//
+//   BatchIterator batches(train.size(), 32, rng);
+//   for (auto idx = batches.next(); !idx.empty(); idx = batches.next()) {
+//       Dataset b = subset(train, idx); ...
+//   }
+
+#include "dl/rng.hpp"
+
+#include <cstddef>
+#include <span>
+#include <vector>
+
+namespace dl::data {
+
+class BatchIterator {
+public:
+    // Batches of batch_size (> 0) indices of 0..n-1, each index once per epoch; the last batch of
+    // an epoch may be smaller. shuffle = false keeps the order 0..n-1 (evaluation). rng must
+    // outlive the iterator.
+    BatchIterator(std::size_t n, std::size_t batch_size, Rng& rng, bool shuffle = true);
+    // The next batch's indices; empty when the epoch is over (the next call starts a new epoch,
+    // reshuffled). The span stays valid until that new epoch begins.
+    std::span<const std::size_t> next();
+    // ceil(n / batch_size)
+    std::size_t batches_per_epoch() const;
+
+private:
+    std::vector<std::size_t> order_;
+    std::size_t batch_size_;
+    std::size_t position_ = 0;
+    Rng* rng_;
+    bool shuffle_;
+};
+
+}  // namespace dl::data

@@ -1,0 +1,29 @@
+#pragma once
+// A labelled dataset held in memory: examples stacked along the first axis.
+
+#include "dl/tensor.hpp"
+
+#include <span>
+#include <string>
+#include <vector>
+
+namespace dl::data {
+
+struct Dataset {
+    std::string name;                       // "fashion-mnist/train", "blobs", ...
+    Tensor x;                               // [N, ...]: images [N, C, H, W], points [N, 2]
+    std::vector<int> labels;                // N labels in 0..num_classes-1
+    int num_classes = 0;
+    std::vector<std::string> class_names;   // num_classes names (may be "0", "1", ... )
+
+    std::size_t size() const { return labels.size(); }
+    // The shape of one example (x's shape without the first axis).
+    Shape example_shape() const { return Shape(x.shape().begin() + 1, x.shape().end()); }
+};
+
+// The examples at `indices`, in that order (a mini-batch, or a subset); an index out of range throws.
+Dataset subset(const Dataset& d, std::span<const std::size_t> indices);
+// Labels as a float tensor [N, 1] (for binary tasks: y in {0, 1}).
+Tensor labels_as_column(const Dataset& d);
+
+}  // namespace dl::data

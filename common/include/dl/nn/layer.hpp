@@ -1,0 +1,60 @@
+#pragma once
+// The building blocks of a model: Parameter (a value and its gradient) and Layer (a forward and a
+// backward pass). Layers hold what their backward pass needs from the forward one, so a layer
+// instance is used for one batch at a time: forward(x), then backward(dY).
+//
+// Conventions: the first axis is the batch. backward() returns dX (overwritten) and ACCUMULATES
+// into every parameter's grad (the optimizer zeroes them), because a parameter may be used more
+// than once (an RNN's weights at every time step).
+
+#include "dl/tensor.hpp"
+
+#include <string>
+#include <vector>
+
+namespace dl::nn {
+
+template <class T>
+struct ParameterT {
+    std::string name;   // "w", "b"
+    TensorT<T> value;
+    TensorT<T> grad;    // same shape as value
+
+    ParameterT(std::string n, TensorT<T> v) : name(std::move(n)), value(std::move(v)), grad(value.shape()) {}
+    void zero_grad() { grad.fill(T(0)); }
+};
+
+// Training mode matters for layers such as dropout and batch norm.
+enum class Mode { train, eval };
+
+template <class T>
+class LayerT {
+public:
+    LayerT() = default;
+    LayerT(const LayerT&) = delete;
+    LayerT& operator=(const LayerT&) = delete;
+    virtual ~LayerT() = default;
+
+    // The layer's kind as the summary prints it: "Logistic", "Dense", "ReLU".
+    virtual std::string kind() const = 0;
+    // One example's output shape from one example's input shape (no batch axis); throws
+    // ShapeError when the input shape does not fit the layer.
+    virtual Shape output_shape(const Shape& input) const = 0;
+    // Y = layer(X) for a batch X [N, ...]; keeps what backward needs.
+    virtual const TensorT<T>& forward(const TensorT<T>& X, Mode mode) = 0;
+    // dX from dY [N, ...output]; accumulates the parameters' gradients.
+    virtual const TensorT<T>& backward(const TensorT<T>& dY) = 0;
+    virtual std::vector<ParameterT<T>*> parameters() { return {}; }
+};
+
+template <class T>
+std::size_t count_parameters(LayerT<T>& layer) {
+    std::size_t n = 0;
+    for (const auto* p : layer.parameters()) n += p->value.size();
+    return n;
+}
+
+using Parameter = ParameterT<float>;
+using Layer = LayerT<float>;
+
+}  // namespace dl::nn

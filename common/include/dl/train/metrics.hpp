@@ -1,0 +1,49 @@
+#pragma once
+// What a run leaves in --out: metrics.csv (one row per epoch), summary.json, and the curves.
+//
+// metrics.csv columns: [run,] epoch, train_loss, train_acc, val_loss, val_acc, seconds, examples_per_s
+// (the run column when the executable trains several models, as chapter 1 does).
+
+#include "dl/train/trainer.hpp"
+#include "dl/util/json.hpp"
+#include "dl/util/plot.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+namespace dl::train {
+
+class MetricsCsv {
+public:
+    // Creates (truncates) the file and writes the header. Rows are flushed as they come, so an
+    // interrupted run keeps every finished epoch.
+    MetricsCsv(const std::filesystem::path& path, bool with_run_column);
+    void write(const EpochMetrics& m, const std::string& run = "");
+    const std::filesystem::path& path() const { return path_; }
+
+private:
+    std::filesystem::path path_;
+    std::ofstream out_;
+    bool with_run_;
+};
+
+// One named run's history, for the curves.
+struct RunHistory {
+    std::string run;
+    std::vector<EpochMetrics> epochs;
+};
+
+// Loss and accuracy against epoch (train and validation of every run) in one picture.
+bool plot_training_curves(const std::vector<RunHistory>& runs, const std::filesystem::path& png,
+                          util::PlotMode mode, const std::string& title, const std::string& csv_hint);
+
+// The keys every summary.json starts with: "program", "git_rev", "seed", plus the build's
+// chapters from solutions/ ("solutions").
+util::Json summary_header(const std::string& program, std::uint64_t seed);
+
+// The revision the binary was built from (or "unknown").
+const char* git_revision();
+
+}  // namespace dl::train

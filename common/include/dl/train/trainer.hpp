@@ -1,0 +1,44 @@
+#pragma once
+// The training loop every chapter shares: mini-batches, forward, loss, backward, optimizer step,
+// and the metrics of each epoch.
+
+#include "dl/data/dataset.hpp"
+#include "dl/nn/loss.hpp"
+#include "dl/nn/sequential.hpp"
+#include "dl/optim/optimizer.hpp"
+#include "dl/rng.hpp"
+
+#include <functional>
+#include <vector>
+
+namespace dl::train {
+
+// One row of metrics.csv.
+struct EpochMetrics {
+    int epoch = 0;
+    double train_loss = 0, train_acc = 0;   // averaged over the epoch's batches, as they trained
+    double val_loss = 0, val_acc = 0;       // on the validation set after the epoch
+    double seconds = 0;                     // training time of the epoch (evaluation excluded)
+    double examples_per_s = 0;
+};
+
+struct Evaluation {
+    double loss = 0, accuracy = 0;
+};
+
+struct FitOptions {
+    int epochs = 10;
+    std::size_t batch_size = 32;
+    bool progress = true;                                     // a progress bar on a terminal
+    std::function<void(const EpochMetrics&)> on_epoch = {};   // after each epoch (print, write CSV)
+};
+
+// Loss and accuracy over a dataset, in batches, in eval mode.
+Evaluation evaluate(nn::Sequential& model, nn::Loss& loss, const data::Dataset& data, std::size_t batch_size = 256);
+
+// Trains for options.epochs epochs; the batches are shuffled with rng. Returns every epoch's metrics.
+std::vector<EpochMetrics> fit(nn::Sequential& model, nn::Loss& loss, optim::Optimizer& optimizer,
+                              const data::Dataset& train, const data::Dataset& validation,
+                              const FitOptions& options, Rng& rng);
+
+}  // namespace dl::train

@@ -1,0 +1,67 @@
+#pragma once
+// The command line every chapter executable shares (Boost.Program_options):
+//   --epochs --batch-size --lr --optimizer --seed --threads --data --out --plot --quick --save --resume
+// plus the optimizer settings (--momentum --beta1 --beta2 --eps --weight-decay). A chapter adds
+// its own options with chapter_options(). `--help` lists every option with its default. A bad
+// value throws UsageError naming the option, and run_main turns that into exit status 2.
+
+#include "dl/optim/optimizer.hpp"
+
+#include <boost/program_options.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+namespace dl::util {
+
+struct CommonOptions {
+    int epochs = 10;
+    std::size_t batch_size = 32;
+    double lr = 0.1;
+    std::string optimizer = "sgd";
+    double momentum = 0.9, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weight_decay = 0.0;
+    std::uint64_t seed = 42;
+    int threads = 0;            // 0 on input means all cores; after parse() the actual count
+    std::string data;           // dataset directory ("" = DLFS_DATA or the Debian package's place)
+    std::string out;            // output directory (default runs/<program>)
+    std::string plot = "png";   // png | term | none
+    bool quick = false;         // small subset, few epochs: seconds, for tests and first runs
+    std::string save, resume;   // checkpoint files ("" = none)
+
+    optim::OptimizerOptions optimizer_options() const {
+        return {optimizer, lr, momentum, beta1, beta2, eps, weight_decay};
+    }
+};
+
+class Cli {
+public:
+    // `defaults` are what --help shows and what an option left out gets.
+    Cli(std::string program, std::string description, CommonOptions defaults);
+
+    // Add the chapter's own options here before parse(), e.g.
+    //   cli.chapter_options().add_options()("hidden", po::value<int>()->default_value(128), "...");
+    boost::program_options::options_description& chapter_options() { return chapter_; }
+
+    // Parses and validates. Returns false when --help was given (the help is printed; exit 0).
+    // Sets the OpenMP thread count. Throws UsageError for a bad option or value.
+    bool parse(int argc, const char* const argv[]);
+
+    const CommonOptions& common() const { return options_; }
+    const boost::program_options::variables_map& values() const { return values_; }
+    template <class T>
+    T get(const std::string& name) const { return values_.at(name).as<T>(); }
+
+private:
+    std::string program_, description_;
+    CommonOptions options_;
+    boost::program_options::options_description common_, chapter_;
+    boost::program_options::variables_map values_;
+    long long batch_size_raw_ = 0;
+};
+
+// Runs a chapter's main body: catches every dl::Error and std::exception, prints one line
+// "<program>: error: <message>" on stderr and returns 2 for a UsageError, 1 otherwise.
+int run_main(const char* program, const std::function<int()>& body);
+
+}  // namespace dl::util

@@ -1,0 +1,46 @@
+#pragma once
+// Plots through gnuplot (gnuplot-iostream): training curves and decision boundaries, as a PNG
+// (--plot png), drawn in the terminal (--plot term), or not at all (--plot none). When gnuplot is
+// missing the run still succeeds: one warning line says how to install it and plot the CSV.
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace dl::util {
+
+enum class PlotMode { png, term, none };
+PlotMode parse_plot_mode(const std::string& text);   // "png" | "term" | "none"
+
+struct Series {
+    std::string title;
+    std::vector<double> x, y;
+};
+
+struct Panel {
+    std::string title, xlabel, ylabel;
+    std::vector<Series> series;
+};
+
+// The panels side by side in one picture. Returns false when nothing was drawn (mode none, or
+// gnuplot missing: then a warning names `csv_hint`, the data file the user can plot instead).
+bool plot_panels(const std::vector<Panel>& panels, const std::filesystem::path& png, PlotMode mode,
+                 const std::string& title, const std::string& csv_hint = "");
+
+// A 2-D classifier's picture: its probability of class 1 over a grid as a heat map, the 0.5
+// contour (the decision boundary), and the labelled points on top.
+struct BoundaryPicture {
+    std::string title;
+    double x_min = -1, x_max = 1, y_min = -1, y_max = 1;
+    std::size_t grid = 100;                 // grid × grid cells
+    std::vector<double> probability;        // grid * grid values, row-major, y outer, x inner
+    std::vector<double> px, py;             // the points
+    std::vector<int> labels;                // their classes (0 or 1)
+};
+bool plot_decision_boundaries(const std::vector<BoundaryPicture>& pictures, const std::filesystem::path& png,
+                              PlotMode mode);
+
+// true when the gnuplot program can be found.
+bool gnuplot_available();
+
+}  // namespace dl::util

@@ -1,0 +1,50 @@
+#include "dl/nn/sequential.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <iomanip>
+#include <sstream>
+
+namespace dl::nn {
+
+namespace {
+// "(None, 26, 26, 32)"-style: the batch axis first, then the example's dims.
+std::string shape_text(const Shape& s) {
+    std::ostringstream out;
+    out << "(None";
+    for (const std::size_t d : s) out << ", " << d;
+    out << ')';
+    return out.str();
+}
+// 225034 -> "225,034"
+std::string with_commas(std::size_t n) {
+    std::string digits = std::to_string(n), out;
+    for (std::size_t i = 0; i < digits.size(); ++i) {
+        if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+        out += digits[i];
+    }
+    return out;
+}
+}  // namespace
+
+std::string summary(SequentialT<float>& model) {
+    std::ostringstream out;
+    const std::string rule(64, '_'), double_rule(64, '=');
+    out << "Model: \"sequential\"\n" << rule << '\n';
+    out << std::left << std::setw(28) << " Layer (type)" << std::setw(24) << "Output Shape" << "Param #\n";
+    out << double_rule << '\n';
+    std::size_t total = 0;
+    for (std::size_t i = 0; i < model.size(); ++i) {
+        auto& layer = model.layer(i);
+        std::string name = layer.kind();
+        std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+        const std::size_t params = count_parameters(layer);
+        total += params;
+        out << ' ' << std::setw(27) << (name + '_' + std::to_string(i + 1) + " (" + layer.kind() + ')')
+            << std::setw(24) << shape_text(model.layer_output_shape(i)) << with_commas(params) << '\n';
+    }
+    out << double_rule << '\n' << "Total params: " << with_commas(total) << '\n' << rule << '\n';
+    return out.str();
+}
+
+}  // namespace dl::nn

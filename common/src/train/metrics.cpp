@@ -1,0 +1,60 @@
+#include "dl/train/metrics.hpp"
+
+#include "dl/error.hpp"
+
+#include <iomanip>
+
+namespace dl::train {
+
+MetricsCsv::MetricsCsv(const std::filesystem::path& path, bool with_run_column) : path_(path), with_run_(with_run_column) {
+    if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
+    out_.open(path, std::ios::trunc);
+    DL_CHECK(out_.good(), "cannot write " << path.string() << ": check --out names a writable directory");
+    if (with_run_) out_ << "run,";
+    out_ << "epoch,train_loss,train_acc,val_loss,val_acc,seconds,examples_per_s\n" << std::flush;
+}
+
+void MetricsCsv::write(const EpochMetrics& m, const std::string& run) {
+    if (with_run_) out_ << run << ',';
+    out_ << m.epoch << ',' << std::setprecision(6) << m.train_loss << ',' << m.train_acc << ',' << m.val_loss << ','
+         << m.val_acc << ',' << m.seconds << ',' << std::setprecision(8) << m.examples_per_s << '\n'
+         << std::flush;
+}
+
+bool plot_training_curves(const std::vector<RunHistory>& runs, const std::filesystem::path& png,
+                          util::PlotMode mode, const std::string& title, const std::string& csv_hint) {
+    util::Panel loss{"loss", "epoch", "loss", {}}, acc{"accuracy", "epoch", "accuracy", {}};
+    for (const auto& r : runs) {
+        util::Series tl{r.run + " train", {}, {}}, vl{r.run + " val", {}, {}};
+        util::Series ta = tl, va = vl;
+        for (const auto& e : r.epochs) {
+            const auto x = static_cast<double>(e.epoch);
+            tl.x.push_back(x), tl.y.push_back(e.train_loss), vl.x.push_back(x), vl.y.push_back(e.val_loss);
+            ta.x.push_back(x), ta.y.push_back(e.train_acc), va.x.push_back(x), va.y.push_back(e.val_acc);
+        }
+        loss.series.push_back(tl), loss.series.push_back(vl);
+        acc.series.push_back(ta), acc.series.push_back(va);
+    }
+    return util::plot_panels({loss, acc}, png, mode, title, csv_hint);
+}
+
+const char* git_revision() {
+#ifdef DLFS_GIT_REV
+    return DLFS_GIT_REV;
+#else
+    return "unknown";
+#endif
+}
+
+util::Json summary_header(const std::string& program, std::uint64_t seed) {
+    util::Json j = util::Json::object();
+    j.set("program", program);
+    j.set("git_rev", git_revision());
+    j.set("seed", static_cast<std::int64_t>(seed));
+#ifdef DLFS_SOLUTIONS_LIST
+    j.set("solutions", DLFS_SOLUTIONS_LIST);
+#endif
+    return j;
+}
+
+}  // namespace dl::train

@@ -1,0 +1,79 @@
+#include "dl/train/trainer.hpp"
+
+#include "dl/data/batches.hpp"
+#include "dl/util/progress.hpp"
+#include "dl/util/timer.hpp"
+
+#include <sstream>
+
+namespace dl::train {
+
+namespace {
+std::size_t count_correct(const std::vector<int>& predicted, std::span<const int> labels) {
+    std::size_t correct = 0;
+    for (std::size_t i = 0; i < labels.size(); ++i) correct += predicted[i] == labels[i] ? 1 : 0;
+    return correct;
+}
+}  // namespace
+
+Evaluation evaluate(nn::Sequential& model, nn::Loss& loss, const data::Dataset& data, std::size_t batch_size) {
+    DL_CHECK(data.size() > 0, "evaluate: the dataset '" << data.name << "' is empty");
+    Rng unused(0);
+    data::BatchIterator batches(data.size(), batch_size, unused, /*shuffle=*/false);
+    double loss_sum = 0;
+    std::size_t correct = 0;
+    for (auto idx = batches.next(); !idx.empty(); idx = batches.next()) {
+        const data::Dataset batch = data::subset(data, idx);
+        const Tensor& out = model.forward(batch.x, nn::Mode::eval);
+        loss_sum += static_cast<double>(loss.forward(out, batch.labels)) * static_cast<double>(idx.size());
+        correct += count_correct(loss.predict(out), batch.labels);
+    }
+    const auto n = static_cast<double>(data.size());
+    return {loss_sum / n, static_cast<double>(correct) / n};
+}
+
+std::vector<EpochMetrics> fit(nn::Sequential& model, nn::Loss& loss, optim::Optimizer& optimizer,
+                              const data::Dataset& train, const data::Dataset& validation,
+                              const FitOptions& options, Rng& rng) {
+    DL_CHECK(train.size() > 0, "fit: the training set is empty");
+    const auto params = model.parameters();
+    std::vector<EpochMetrics> history;
+    data::BatchIterator batches(train.size(), options.batch_size, rng);
+    for (int epoch = 1; epoch <= options.epochs; ++epoch) {
+        std::ostringstream label;
+        label << "epoch " << epoch << '/' << options.epochs;
+        util::ProgressBar bar(batches.batches_per_epoch(), label.str(), options.progress);
+        util::Timer timer;
+        double loss_sum = 0;
+        std::size_t correct = 0, seen = 0;
+        for (auto idx = batches.next(); !idx.empty(); idx = batches.next()) {
+            const data::Dataset batch = data::subset(train, idx);
+            optimizer.zero_grad(params);
+            const Tensor& out = model.forward(batch.x, nn::Mode::train);
+            const float batch_loss = loss.forward(out, batch.labels);
+            correct += count_correct(loss.predict(out), batch.labels);
+            model.backward(loss.backward());
+            optimizer.step(params);
+            loss_sum += static_cast<double>(batch_loss) * static_cast<double>(idx.size());
+            seen += idx.size();
+            bar.advance("loss " + util::format_fixed(loss_sum / static_cast<double>(seen), 4));
+        }
+        EpochMetrics m;
+        m.epoch = epoch;
+        m.seconds = timer.seconds();
+        m.train_loss = loss_sum / static_cast<double>(seen);
+        m.train_acc = static_cast<double>(correct) / static_cast<double>(seen);
+        m.examples_per_s = static_cast<double>(seen) / m.seconds;
+        bar.finish();
+        if (validation.size() > 0) {
+            const Evaluation v = evaluate(model, loss, validation);
+            m.val_loss = v.loss;
+            m.val_acc = v.accuracy;
+        }
+        history.push_back(m);
+        if (options.on_epoch) options.on_epoch(m);
+    }
+    return history;
+}
+
+}  // namespace dl::train

@@ -1,0 +1,87 @@
+#include "dl/util/cli.hpp"
+
+#include <omp.h>
+
+#include <iostream>
+
+namespace po = boost::program_options;
+
+namespace dl::util {
+
+Cli::Cli(std::string program, std::string description, CommonOptions defaults)
+    : program_(std::move(program)), description_(std::move(description)), options_(std::move(defaults)),
+      common_("Common options"), chapter_("Chapter options") {
+    if (options_.out.empty()) options_.out = "runs/" + program_;
+    auto& o = options_;
+    common_.add_options()
+        ("help,h", "show this help and exit")
+        ("epochs", po::value<int>(&o.epochs)->default_value(o.epochs), "number of epochs (total, also when resuming)")
+        ("batch-size", po::value<long long>(&batch_size_raw_)->default_value(static_cast<long long>(o.batch_size)),
+         "examples per mini-batch")
+        ("lr", po::value<double>(&o.lr)->default_value(o.lr), "learning rate")
+        ("optimizer", po::value<std::string>(&o.optimizer)->default_value(o.optimizer),
+         "sgd|momentum|nesterov|adagrad|rmsprop|adadelta|adam|adamw")
+        ("momentum", po::value<double>(&o.momentum)->default_value(o.momentum), "momentum (momentum, nesterov)")
+        ("beta1", po::value<double>(&o.beta1)->default_value(o.beta1), "Adam's beta1")
+        ("beta2", po::value<double>(&o.beta2)->default_value(o.beta2), "Adam's beta2")
+        ("eps", po::value<double>(&o.eps)->default_value(o.eps), "epsilon of the adaptive optimizers")
+        ("weight-decay", po::value<double>(&o.weight_decay)->default_value(o.weight_decay), "weight decay")
+        ("seed", po::value<std::uint64_t>(&o.seed)->default_value(o.seed), "random seed (same seed, same run)")
+        ("threads", po::value<int>(&o.threads)->default_value(omp_get_num_procs()), "threads (default: all cores)")
+        ("data", po::value<std::string>(&o.data)->default_value(o.data),
+         "dataset directory (default: $DLFS_DATA, then the Debian package's location)")
+        ("out", po::value<std::string>(&o.out)->default_value(o.out),
+         "output directory for metrics.csv, summary.json and the plots")
+        ("plot", po::value<std::string>(&o.plot)->default_value(o.plot), "png|term|none")
+        ("quick", po::bool_switch(&o.quick), "train on a small subset for a few epochs (seconds)")
+        ("save", po::value<std::string>(&o.save)->default_value(o.save), "write a checkpoint to this file")
+        ("resume", po::value<std::string>(&o.resume)->default_value(o.resume), "resume from this checkpoint");
+}
+
+bool Cli::parse(int argc, const char* const argv[]) {
+    po::options_description all;
+    all.add(common_);
+    if (!chapter_.options().empty()) all.add(chapter_);
+    try {
+        po::store(po::command_line_parser(argc, argv).options(all).run(), values_);
+        if (values_.count("help")) {
+            std::cout << program_ << ": " << description_ << "\n\nUsage: " << program_ << " [options]\n\n"
+                      << all << '\n';
+            return false;
+        }
+        po::notify(values_);
+    } catch (const po::error& e) {
+        DL_THROW(UsageError, e.what() << " (see " << program_ << " --help)");
+    }
+    auto& o = options_;
+    if (o.epochs < 1) DL_THROW(UsageError, "--epochs must be at least 1, got " << o.epochs);
+    if (batch_size_raw_ < 1) DL_THROW(UsageError, "--batch-size must be at least 1, got " << batch_size_raw_);
+    o.batch_size = static_cast<std::size_t>(batch_size_raw_);
+    if (!(o.lr > 0)) DL_THROW(UsageError, "--lr must be positive, got " << o.lr);
+    if (o.threads < 1) DL_THROW(UsageError, "--threads must be at least 1, got " << o.threads);
+    if (o.plot != "png" && o.plot != "term" && o.plot != "none")
+        DL_THROW(UsageError, "--plot must be png, term or none, got '" << o.plot << "'");
+    if (o.out.empty()) DL_THROW(UsageError, "--out must name a directory");
+    if (!(o.momentum >= 0 && o.momentum < 1)) DL_THROW(UsageError, "--momentum must be in [0, 1), got " << o.momentum);
+    if (!(o.beta1 >= 0 && o.beta1 < 1)) DL_THROW(UsageError, "--beta1 must be in [0, 1), got " << o.beta1);
+    if (!(o.beta2 >= 0 && o.beta2 < 1)) DL_THROW(UsageError, "--beta2 must be in [0, 1), got " << o.beta2);
+    if (!(o.eps > 0)) DL_THROW(UsageError, "--eps must be positive, got " << o.eps);
+    if (!(o.weight_decay >= 0)) DL_THROW(UsageError, "--weight-decay must be >= 0, got " << o.weight_decay);
+    optim::check_optimizer_name(o.optimizer);
+    omp_set_num_threads(o.threads);
+    return true;
+}
+
+int run_main(const char* program, const std::function<int()>& body) {
+    try {
+        return body();
+    } catch (const UsageError& e) {
+        std::cerr << program << ": error: " << e.what() << '\n';
+        return 2;
+    } catch (const std::exception& e) {
+        std::cerr << program << ": error: " << e.what() << '\n';
+        return 1;
+    }
+}
+
+}  // namespace dl::util

@@ -1,0 +1,127 @@
+#include "dl/util/plot.hpp"
+
+#include "dl/error.hpp"
+
+#include <gnuplot-iostream.h>
+
+#include <cstdlib>
+#include <iostream>
+#include <sstream>
+#include <tuple>
+
+namespace dl::util {
+
+PlotMode parse_plot_mode(const std::string& text) {
+    if (text == "png") return PlotMode::png;
+    if (text == "term") return PlotMode::term;
+    if (text == "none") return PlotMode::none;
+    DL_THROW(UsageError, "--plot must be png, term or none, got '" << text << "'");
+}
+
+namespace {
+std::string gnuplot_program() {
+    if (const char* env = std::getenv("DLFS_GNUPLOT")) return env;   // tests point this at a missing program
+#ifdef DLFS_GNUPLOT
+    if (std::filesystem::exists(DLFS_GNUPLOT)) return DLFS_GNUPLOT;
+#endif
+    return "gnuplot";
+}
+
+bool program_on_path(const std::string& program) {
+    if (program.find('/') != std::string::npos) return std::filesystem::exists(program);
+    const char* path = std::getenv("PATH");
+    std::stringstream dirs(path ? path : "");
+    for (std::string dir; std::getline(dirs, dir, ':');)
+        if (!dir.empty() && std::filesystem::exists(std::filesystem::path(dir) / program)) return true;
+    return false;
+}
+
+bool ready(PlotMode mode, const std::string& csv_hint) {
+    if (mode == PlotMode::none) return false;
+    if (gnuplot_available()) return true;
+    std::cerr << "warning: gnuplot not found, no plot drawn: install it with 'apt-get install gnuplot-nox'"
+              << (csv_hint.empty() ? std::string() : " (the data is in " + csv_hint + ")") << '\n';
+    return false;
+}
+
+// Opens gnuplot with the terminal set: a PNG file, or text drawn on our stdout.
+void set_terminal(Gnuplot& gp, PlotMode mode, const std::filesystem::path& png, int width, int height) {
+    if (mode == PlotMode::png) {
+        if (png.has_parent_path()) std::filesystem::create_directories(png.parent_path());
+        gp << "set terminal pngcairo size " << width << ',' << height << " font 'DejaVu Sans,10'\n";
+        gp << "set output '" << png.string() << "'\n";
+    } else {
+        gp << "set terminal dumb size 120,32 ansi\n";
+    }
+}
+
+std::string quoted(const std::string& s) {
+    std::string out = "\"";
+    for (const char c : s) out += (c == '"' ? '\'' : c);
+    return out + '"';
+}
+}  // namespace
+
+bool gnuplot_available() { return program_on_path(gnuplot_program()); }
+
+bool plot_panels(const std::vector<Panel>& panels, const std::filesystem::path& png, PlotMode mode,
+                 const std::string& title, const std::string& csv_hint) {
+    if (!ready(mode, csv_hint) || panels.empty()) return false;
+    Gnuplot gp(gnuplot_program());
+    const int n = static_cast<int>(panels.size());
+    set_terminal(gp, mode, png, 560 * n, 420);
+    gp << "set multiplot layout 1," << n << " title " << quoted(title) << "\n";
+    gp << "set grid\nset key top right\n";
+    for (const auto& panel : panels) {
+        gp << "set title " << quoted(panel.title) << "\nset xlabel " << quoted(panel.xlabel) << "\nset ylabel "
+           << quoted(panel.ylabel) << "\n";
+        gp << "plot ";
+        for (std::size_t s = 0; s < panel.series.size(); ++s)
+            gp << (s ? ", " : "") << "'-' with linespoints pt 7 ps 0.5 lw 2 title " << quoted(panel.series[s].title);
+        gp << "\n";
+        for (const auto& series : panel.series) gp.send1d(std::make_tuple(series.x, series.y));
+    }
+    gp << "unset multiplot\n";
+    if (mode == PlotMode::png) gp << "set output\n";   // closes the file: the PNG is complete
+    return true;
+}
+
+bool plot_decision_boundaries(const std::vector<BoundaryPicture>& pictures, const std::filesystem::path& png,
+                              PlotMode mode) {
+    if (!ready(mode, "") || pictures.empty()) return false;
+    Gnuplot gp(gnuplot_program());
+    const int n = static_cast<int>(pictures.size());
+    set_terminal(gp, mode, png, 460 * n, 440);
+    gp << "set multiplot layout 1," << n << "\n";
+    gp << "set palette defined (0 '#4575b4', 0.5 '#f7f7f7', 1 '#d73027')\nset cbrange [0:1]\nunset colorbox\n";
+    gp << "set size ratio -1\nset key off\n";
+    for (const auto& pic : pictures) {
+        DL_CHECK(pic.probability.size() == pic.grid * pic.grid, "plot_decision_boundaries: " << pic.probability.size()
+                                                                    << " values for a " << pic.grid << "x" << pic.grid << " grid");
+        gp << "set title " << quoted(pic.title) << "\n";
+        gp << "set xrange [" << pic.x_min << ':' << pic.x_max << "]\nset yrange [" << pic.y_min << ':' << pic.y_max << "]\n";
+        // Heat map of p(class 1), then class-0 points as blue circles and class-1 points as red.
+        gp << "plot '-' with image, '-' with points pt 7 ps 0.6 lc rgb '#08306b', "
+              "'-' with points pt 9 ps 0.7 lc rgb '#67000d'\n";
+        std::vector<std::tuple<double, double, double>> cells;
+        const double dx = (pic.x_max - pic.x_min) / static_cast<double>(pic.grid);
+        const double dy = (pic.y_max - pic.y_min) / static_cast<double>(pic.grid);
+        for (std::size_t r = 0; r < pic.grid; ++r)
+            for (std::size_t c = 0; c < pic.grid; ++c)
+                cells.emplace_back(pic.x_min + (static_cast<double>(c) + 0.5) * dx,
+                                   pic.y_min + (static_cast<double>(r) + 0.5) * dy, pic.probability[r * pic.grid + c]);
+        gp.send1d(cells);
+        for (const int cls : {0, 1}) {
+            std::vector<std::pair<double, double>> pts;
+            for (std::size_t i = 0; i < pic.labels.size(); ++i)
+                if (pic.labels[i] == cls) pts.emplace_back(pic.px[i], pic.py[i]);
+            if (pts.empty()) pts.emplace_back(pic.x_max + 1, pic.y_max + 1);   // gnuplot needs one point
+            gp.send1d(pts);
+        }
+    }
+    gp << "unset multiplot\n";
+    if (mode == PlotMode::png) gp << "set output\n";
+    return true;
+}
+
+}  // namespace dl::util

@@ -1,0 +1,161 @@
+// Logistic regression's pieces: the sigmoid, binary cross-entropy, their gradients (checked by
+// central differences in double precision), the gradient-descent step, and the whole model.
+#include "dl/data/synthetic.hpp"
+#include "dl/nn/logistic.hpp"
+#include "dl/nn/loss.hpp"
+#include "dl/ops/logistic.hpp"
+#include "dl/testing/gradcheck.hpp"
+#include "dl/testing/random.hpp"
+#include "dl/train/trainer.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+
+using namespace dl;
+using Catch::Matchers::WithinAbs;
+using Catch::Matchers::WithinRel;
+
+namespace {
+// Labels in {0, 1} as a double tensor.
+TensorD random_labels(Shape shape, std::uint64_t seed) {
+    Rng rng(seed);
+    TensorD y(std::move(shape));
+    for (auto& v : y) v = rng.bernoulli(0.5) ? 1.0 : 0.0;
+    return y;
+}
+}  // namespace
+
+TEST_CASE("ch01.sigmoid_forward gives the known values", "[ch01][exercise]") {
+    const TensorD z = TensorD::from({2, 3}, {0.0, std::log(3.0), -std::log(3.0), 2.0, -2.0, 10.0});
+    TensorD p;
+    sigmoid_forward(p, z);
+    REQUIRE(p.shape() == z.shape());
+    REQUIRE_THAT(p[0], WithinRel(0.5, 1e-15));
+    REQUIRE_THAT(p[1], WithinRel(0.75, 1e-15));   // σ(ln 3) = 3 / 4
+    REQUIRE_THAT(p[2], WithinRel(0.25, 1e-15));
+    REQUIRE_THAT(p[3], WithinRel(1.0 / (1.0 + std::exp(-2.0)), 1e-15));
+    REQUIRE_THAT(p[4] + p[3], WithinRel(1.0, 1e-15));   // σ(−z) = 1 − σ(z)
+    REQUIRE_THAT(p[5], WithinRel(1.0 / (1.0 + std::exp(-10.0)), 1e-15));
+}
+
+TEST_CASE("ch01.sigmoid_forward does not overflow for large inputs", "[ch01][exercise]") {
+    // e^(−z) is inf for z = −1000 in any precision; the result must still be a probability.
+    const Tensor z = Tensor::from({4}, {-1000.f, -100.f, 100.f, 1000.f});
+    Tensor p;
+    sigmoid_forward(p, z);
+    for (std::size_t i = 0; i < 4; ++i) {
+        CAPTURE(i, z[i], p[i]);
+        REQUIRE(std::isfinite(p[i]));
+        REQUIRE(p[i] >= 0.0f);
+        REQUIRE(p[i] <= 1.0f);
+    }
+    REQUIRE(p[0] == 0.0f);
+    REQUIRE(p[3] == 1.0f);
+    REQUIRE(p[1] > 0.0f);   // e^-100 ≈ 3.7e-44 is a float denormal, not 0
+}
+
+TEST_CASE("ch01.sigmoid_backward matches finite differences", "[ch01][exercise]") {
+    const TensorD z = testing::random_tensor<double>({3, 5}, 11, 2.0);
+    const TensorD dp = testing::random_tensor<double>({3, 5}, 12);   // non-uniform upstream gradient
+    TensorD p, dz;
+    sigmoid_forward(p, z);
+    sigmoid_backward(dz, dp, p);
+    // L(z) = Σ σ(z) ⊙ dp, so ∂L/∂z = dz.
+    const auto loss = [&](const TensorD& zz) {
+        TensorD pp;
+        sigmoid_forward(pp, zz);
+        double s = 0;
+        for (std::size_t i = 0; i < pp.size(); ++i) s += pp[i] * dp[i];
+        return s;
+    };
+    const auto report = testing::gradcheck_scalar(loss, z, dz);
+    INFO(report.describe());
+    REQUIRE(report.max_rel_error < 1e-6);
+}
+
+TEST_CASE("ch01.sigmoid_backward rejects mismatched shapes", "[ch01][exercise]") {
+    const Tensor dp({3, 2}), p({2, 3});
+    Tensor dz;
+    REQUIRE_THROWS_AS(sigmoid_backward(dz, dp, p), dl::ShapeError);
+}
+
+TEST_CASE("ch01.bce_forward gives the known values", "[ch01][exercise]") {
+    // One example: p = 3/4 for y = 1 costs −ln(3/4); for y = 0, −ln(1/4).
+    REQUIRE_THAT(bce_forward(TensorD::from({1}, {0.75}), TensorD::from({1}, {1.0})), WithinRel(std::log(4.0 / 3.0), 1e-14));
+    REQUIRE_THAT(bce_forward(TensorD::from({1}, {0.75}), TensorD::from({1}, {0.0})), WithinRel(std::log(4.0), 1e-14));
+    // The mean over a batch, not the sum.
+    const TensorD p = TensorD::from({4, 1}, {0.9, 0.2, 0.6, 0.5}), y = TensorD::from({4, 1}, {1, 0, 0, 1});
+    const double expected = -(std::log(0.9) + std::log(0.8) + std::log(0.4) + std::log(0.5)) / 4.0;
+    REQUIRE_THAT(bce_forward(p, y), WithinRel(expected, 1e-14));
+}
+
+TEST_CASE("ch01.bce_forward stays finite for a confident mistake", "[ch01][exercise]") {
+    const Tensor p = Tensor::from({2}, {0.0f, 1.0f}), y = Tensor::from({2}, {1.0f, 0.0f});
+    const float loss = bce_forward(p, y);
+    REQUIRE(std::isfinite(loss));
+    REQUIRE(loss > 10.0f);   // −ln(1e-7) ≈ 16.1
+}
+
+TEST_CASE("ch01.bce_backward matches finite differences", "[ch01][exercise]") {
+    const TensorD p = testing::random_uniform<double>({6, 1}, 21, 0.05, 0.95);
+    const TensorD y = random_labels({6, 1}, 22);
+    TensorD dp;
+    bce_backward(dp, p, y);
+    const auto report = testing::gradcheck_scalar([&](const TensorD& pp) { return bce_forward(pp, y); }, p, dp);
+    INFO(report.describe());
+    REQUIRE(report.max_rel_error < 1e-6);
+}
+
+TEST_CASE("ch01.bce_backward through the sigmoid gives (p - y) / N", "[ch01][exercise]") {
+    // The reason logistic regression pairs the sigmoid with cross-entropy: the two derivatives'
+    // denominators cancel and dL/dz = (p − y) / N, which never vanishes on a confident mistake.
+    const TensorD z = testing::random_tensor<double>({8, 1}, 31, 3.0);
+    const TensorD y = random_labels({8, 1}, 32);
+    TensorD p, dp, dz;
+    sigmoid_forward(p, z);
+    bce_backward(dp, p, y);
+    sigmoid_backward(dz, dp, p);
+    for (std::size_t n = 0; n < 8; ++n) {
+        CAPTURE(n, p[n], y[n]);
+        REQUIRE_THAT(dz[n], WithinRel((p[n] - y[n]) / 8.0, 1e-9) || WithinAbs((p[n] - y[n]) / 8.0, 1e-15));
+    }
+}
+
+TEST_CASE("ch01.gradient_descent_step moves against the gradient", "[ch01][exercise]") {
+    TensorD theta = TensorD::from({2, 2}, {1.0, -2.0, 0.5, 0.0});
+    const TensorD grad = TensorD::from({2, 2}, {0.5, -1.0, 0.0, 4.0});
+    gradient_descent_step(theta, grad, 0.1);
+    REQUIRE_THAT(theta[0], WithinRel(0.95, 1e-15));
+    REQUIRE_THAT(theta[1], WithinRel(-1.9, 1e-15));
+    REQUIRE(theta[2] == 0.5);
+    REQUIRE_THAT(theta[3], WithinRel(-0.4, 1e-15));
+    const TensorD wrong({4});
+    REQUIRE_THROWS_AS(gradient_descent_step(theta, wrong, 0.1), dl::ShapeError);
+}
+
+TEST_CASE("ch01.sigmoid_backward makes the Logistic layer pass a gradient check", "[ch01][exercise]") {
+    // The whole layer, z = X w + b then σ, in isolation: dX, dw and db against finite differences.
+    Rng rng(41);
+    nn::LogisticT<double> layer(7, rng);
+    for (auto& v : layer.w().value) v = rng.normal();   // larger weights than the init: a real test
+    layer.b().value[0] = 0.3;
+    const TensorD x = testing::random_tensor<double>({5, 7}, 42);
+    const TensorD dy = testing::random_tensor<double>({5, 1}, 43);
+    const auto report = testing::gradcheck(layer, x, dy);
+    INFO(report.describe());
+    REQUIRE(report.max_rel_error < 1e-6);
+}
+
+TEST_CASE("ch01.gradient_descent_step trains logistic regression past 97% on blobs", "[ch01][exercise]") {
+    Rng rng(5);
+    const data::Dataset train = data::make_blobs(600, rng), val = data::make_blobs(200, rng);
+    nn::Sequential model({2});
+    model.add<nn::Logistic>(2, rng);
+    nn::BinaryCrossEntropy loss;
+    optim::GradientDescent sgd(0.5);
+    const auto history = train::fit(model, loss, sgd, train, val, {.epochs = 5, .batch_size = 32, .progress = false}, rng);
+    REQUIRE(history.size() == 5);
+    REQUIRE(history.back().train_loss < history.front().train_loss);
+    REQUIRE(history.back().val_acc > 0.97);
+}

@@ -1,0 +1,83 @@
+// The command line, the JSON writer and the atomic file write.
+#include "dl/util/cli.hpp"
+#include "dl/util/json.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <vector>
+
+using namespace dl;
+
+namespace {
+bool parse(util::Cli& cli, std::vector<const char*> args) {
+    args.insert(args.begin(), "prog");
+    return cli.parse(static_cast<int>(args.size()), args.data());
+}
+}  // namespace
+
+TEST_CASE("Cli fills the common options and keeps the defaults", "[common][infra]") {
+    util::Cli cli("prog", "test", {.epochs = 3, .batch_size = 16, .lr = 0.5});
+    REQUIRE(parse(cli, {"--epochs", "7", "--lr", "0.01", "--quick", "--plot", "none"}));
+    REQUIRE(cli.common().epochs == 7);
+    REQUIRE(cli.common().batch_size == 16);
+    REQUIRE(cli.common().lr == 0.01);
+    REQUIRE(cli.common().quick);
+    REQUIRE(cli.common().out == "runs/prog");
+    REQUIRE(cli.common().threads >= 1);
+}
+
+TEST_CASE("Cli rejects bad values with a message naming the option", "[common][infra]") {
+    const std::vector<std::pair<std::vector<const char*>, std::string>> cases{
+        {{"--lr", "0"}, "--lr"},
+        {{"--lr", "-1"}, "--lr"},
+        {{"--batch-size", "0"}, "--batch-size"},
+        {{"--batch-size", "-3"}, "--batch-size"},
+        {{"--epochs", "0"}, "--epochs"},
+        {{"--epochs", "ten"}, "epochs"},
+        {{"--plot", "svg"}, "--plot"},
+        {{"--optimizer", "adamm"}, "--optimizer"},
+        {{"--no-such-option"}, "no-such-option"},
+        {{"--threads", "0"}, "--threads"},
+    };
+    for (const auto& [args, option] : cases) {
+        CAPTURE(option);
+        util::Cli cli("prog", "test", {});
+        REQUIRE_THROWS_AS(parse(cli, args), UsageError);
+        util::Cli again("prog", "test", {});
+        REQUIRE_THROWS_WITH(parse(again, args), Catch::Contains(option));
+    }
+}
+
+TEST_CASE("run_main turns errors into one line and an exit status", "[common][infra]") {
+    REQUIRE(util::run_main("prog", [] { return 0; }) == 0);
+    REQUIRE(util::run_main("prog", []() -> int { throw UsageError("--lr must be positive"); }) == 2);
+    REQUIRE(util::run_main("prog", []() -> int { throw DataError("file.gz: truncated"); }) == 1);
+}
+
+TEST_CASE("Json writes ordered objects with escapes and no NaN", "[common][infra]") {
+    util::Json j = util::Json::object();
+    j.set("test_accuracy", 0.875).set("params", std::size_t{785}).set("name", "a \"b\"\n");
+    j.set("nan", std::nan("")).set("ok", true);
+    util::Json runs(util::Json::Array{});
+    runs.push(util::Json::object().set("run", "x"));
+    j.set("runs", runs);
+    REQUIRE(j.dump(-1) ==
+            R"({"test_accuracy":0.875,"params":785,"name":"a \"b\"\n","nan":null,"ok":true,"runs":[{"run":"x"}]})");
+}
+
+TEST_CASE("write_file_atomically replaces the file and leaves no temporary", "[common][infra]") {
+    const auto dir = std::filesystem::temp_directory_path() / "dlfs_test_atomic";
+    std::filesystem::remove_all(dir);
+    const auto file = dir / "sub" / "summary.json";
+    util::write_file_atomically(file, "one");
+    util::write_file_atomically(file, "two");
+    std::ifstream in(file);
+    std::stringstream s;
+    s << in.rdbuf();
+    REQUIRE(s.str() == "two");
+    REQUIRE_FALSE(std::filesystem::exists(file.string() + ".tmp"));
+    std::filesystem::remove_all(dir);
+}
