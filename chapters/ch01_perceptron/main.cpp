@@ -167,17 +167,18 @@ int run(int argc, const char* const argv[]) {
         results.push_back(r);
     };
 
-    // 1 and 2: the synthetic sets, each with a held-out half for testing.
+    // 1 and 2: the synthetic sets, each with its own validation and test sets.
     for (const std::string set : {"blobs", "xor"}) {
         const auto n = static_cast<std::size_t>(points);
         const data::Dataset tr = set == "blobs" ? data::make_blobs(n, rng) : data::make_xor(n, rng);
+        const data::Dataset va = set == "blobs" ? data::make_blobs(n, rng) : data::make_xor(n, rng);
         const data::Dataset te = set == "blobs" ? data::make_blobs(n, rng) : data::make_xor(n, rng);
         std::cout << set << " (" << n << " training points, 2 features)\n";
         Perceptron p{std::vector<float>(2, 0.0f), 0.0f};
-        report(fit_perceptron("perceptron-" + set, tr, te, te, p), "");
+        report(fit_perceptron("perceptron-" + set, tr, va, te, p), "");
         nn::Sequential model({2});
         model.add<nn::Logistic>(2, rng);
-        report(fit_logistic("logistic-" + set, tr, te, te, model), "");
+        report(fit_logistic("logistic-" + set, tr, va, te, model), "");
         pictures.push_back(boundary("perceptron, " + set, tr, [&](const Tensor& g) {
             std::vector<double> v(g.dim(0));
             for (std::size_t i = 0; i < v.size(); ++i) v[i] = p.predict(g.row(i));
@@ -227,8 +228,9 @@ int run(int argc, const char* const argv[]) {
     summary.set("runs", runs);
     util::write_file_atomically(out / "summary.json", summary.dump());
 
-    const std::vector<train::RunHistory> curves{{"perceptron", results[results.size() - 2].history},
-                                                {"logistic", headline.history}};
+    // The perceptron has no smooth loss: its "loss" is the error rate (the 0-1 loss), as its legend says.
+    const std::vector<train::RunHistory> curves{{"perceptron (error rate)", results[results.size() - 2].history},
+                                                {"logistic (cross-entropy)", headline.history}};
     const bool plotted = train::plot_training_curves(curves, out / "curves.png", plot_mode,
                                                      "Fashion-MNIST " + pair, (out / "metrics.csv").string());
     if (plotted) util::plot_decision_boundaries(pictures, out / "boundaries.png", plot_mode);

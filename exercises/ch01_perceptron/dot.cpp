@@ -17,7 +17,7 @@ T dot_naive(std::span<const T> x, std::span<const T> y) {
 // x · y with several independent partial sums, so additions do not wait on each other.
 template <class T>
 T dot_unrolled(std::span<const T> x, std::span<const T> y) {
-    // Hint: keep an array of accumulators (say 4 chains of 8), walk the input in steps that fill
+    // Hint: keep an array of accumulators (say 4 chains of 16), walk the input in steps that fill
     // them all, add them up at the end, then finish the tail that does not fill a whole step.
     DL_TODO("ch01.dot_unrolled");   // lesson: chapters/ch01_perceptron/README.md#dot-unrolled
 }

@@ -16,14 +16,14 @@ T dot_naive(std::span<const T> x, std::span<const T> y) {
     return sum;
 }
 
-// x · y with 4 × 8 = 32 partial sums. One accumulator makes every add wait for the previous one
-// (4 cycles of latency each); 32 independent ones fill the FMA units, and the inner loop of 8 is
-// exactly what the vectoriser turns into one 256-bit FMA. Summing in a different order changes
+// x · y with 4 × 16 = 64 partial sums. One accumulator makes every add wait for the previous one
+// (4 cycles of latency each); 64 independent ones fill the FMA units: the inner loop of 16 is what
+// the vectoriser turns into one 512-bit FMA (or two 256-bit ones), four chains of it in flight. Summing in a different order changes
 // the rounding, so the result differs from dot_naive in the last bits.
 template <class T>
 T dot_unrolled(std::span<const T> x, std::span<const T> y) {
     DL_CHECK(x.size() == y.size(), "dot_unrolled: x has " << x.size() << " elements but y has " << y.size());
-    constexpr std::size_t lanes = 8, chains = 4, step = lanes * chains;
+    constexpr std::size_t lanes = 16, chains = 4, step = lanes * chains;
     const std::size_t n = x.size(), main = n - n % step;
     T acc[chains][lanes] = {};
     for (std::size_t i = 0; i < main; i += step)

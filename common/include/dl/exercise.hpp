@@ -2,7 +2,7 @@
 // DL_TODO marks an exercise body the learner has not written yet. It throws dl::NotImplemented with
 // a message that names the exercise, the file to open and the lesson section to read:
 //
-//   ch01.sigmoid_forward is not implemented yet: write it in exercises/ch01_perceptron/sigmoid.cpp
+//   ch01.sigmoid_forward is not implemented yet: write it in exercises/ch01_perceptron/logistic.cpp
 //   (lesson: chapters/ch01_perceptron/README.md#sigmoid-forward)
 //
 // The lesson anchor is the exercise name after the dot with '_' written as '-', so the lesson has a

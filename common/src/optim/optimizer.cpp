@@ -12,7 +12,12 @@ void GradientDescent::step(const std::vector<nn::Parameter*>& params) {
 
 std::unique_ptr<Optimizer> make_optimizer(const OptimizerOptions& options) {
     check_optimizer_name(options.name);
-    if (options.name == "sgd") return std::make_unique<GradientDescent>(options.lr);
+    if (options.name == "sgd") {
+        if (options.weight_decay > 0)
+            DL_THROW(NotImplemented, "--weight-decay is taught in chapter 4 (ch04_regularization), which this "
+                                     "build does not have yet; leave it at 0");
+        return std::make_unique<GradientDescent>(options.lr);
+    }
     DL_THROW(NotImplemented, "--optimizer " << options.name
                                             << " is taught in chapter 3 (ch03_optimizers), which this build does not "
                                                "have yet; use --optimizer sgd");

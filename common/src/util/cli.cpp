@@ -3,14 +3,26 @@
 #include <omp.h>
 
 #include <iostream>
+#include <sstream>
 
 namespace po = boost::program_options;
 
 namespace dl::util {
 
+namespace {
+// 0.1 rather than 0.10000000000000001 in --help.
+std::string shown(double v) {
+    std::ostringstream out;
+    out << v;
+    return out.str();
+}
+constexpr unsigned help_width = 100, help_description_width = 50;
+}  // namespace
+
 Cli::Cli(std::string program, std::string description, CommonOptions defaults)
     : program_(std::move(program)), description_(std::move(description)), options_(std::move(defaults)),
-      common_("Common options"), chapter_("Chapter options") {
+      common_("Common options", help_width, help_description_width),
+      chapter_("Chapter options", help_width, help_description_width) {
     if (options_.out.empty()) options_.out = "runs/" + program_;
     auto& o = options_;
     common_.add_options()
@@ -18,14 +30,14 @@ Cli::Cli(std::string program, std::string description, CommonOptions defaults)
         ("epochs", po::value<int>(&o.epochs)->default_value(o.epochs), "number of epochs (total, also when resuming)")
         ("batch-size", po::value<long long>(&batch_size_raw_)->default_value(static_cast<long long>(o.batch_size)),
          "examples per mini-batch")
-        ("lr", po::value<double>(&o.lr)->default_value(o.lr), "learning rate")
+        ("lr", po::value<double>(&o.lr)->default_value(o.lr, shown(o.lr)), "learning rate")
         ("optimizer", po::value<std::string>(&o.optimizer)->default_value(o.optimizer),
          "sgd|momentum|nesterov|adagrad|rmsprop|adadelta|adam|adamw")
-        ("momentum", po::value<double>(&o.momentum)->default_value(o.momentum), "momentum (momentum, nesterov)")
-        ("beta1", po::value<double>(&o.beta1)->default_value(o.beta1), "Adam's beta1")
-        ("beta2", po::value<double>(&o.beta2)->default_value(o.beta2), "Adam's beta2")
-        ("eps", po::value<double>(&o.eps)->default_value(o.eps), "epsilon of the adaptive optimizers")
-        ("weight-decay", po::value<double>(&o.weight_decay)->default_value(o.weight_decay), "weight decay")
+        ("momentum", po::value<double>(&o.momentum)->default_value(o.momentum, shown(o.momentum)), "momentum (momentum, nesterov)")
+        ("beta1", po::value<double>(&o.beta1)->default_value(o.beta1, shown(o.beta1)), "Adam's beta1")
+        ("beta2", po::value<double>(&o.beta2)->default_value(o.beta2, shown(o.beta2)), "Adam's beta2")
+        ("eps", po::value<double>(&o.eps)->default_value(o.eps, shown(o.eps)), "epsilon of the adaptive optimizers")
+        ("weight-decay", po::value<double>(&o.weight_decay)->default_value(o.weight_decay, shown(o.weight_decay)), "weight decay")
         ("seed", po::value<std::uint64_t>(&o.seed)->default_value(o.seed), "random seed (same seed, same run)")
         ("threads", po::value<int>(&o.threads)->default_value(omp_get_num_procs()), "threads (default: all cores)")
         ("data", po::value<std::string>(&o.data)->default_value(o.data),

@@ -3,7 +3,7 @@
 //   dot_naive      the textbook loop: one accumulator, so every addition waits for the previous one
 //   dot_unrolled   several independent accumulators, so the CPU (and the compiler's vectoriser)
 //                  can keep many additions in flight
-// Both take two spans of equal length (a mismatch throws dl::ShapeError).
+// Both take two spans of equal length (a mismatch throws dl::Error, via DL_CHECK).
 
 #include <array>
 #include <span>

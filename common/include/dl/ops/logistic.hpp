@@ -21,7 +21,8 @@ void sigmoid_backward(TensorT<T>& dZ, const TensorT<T>& dP, const TensorT<T>& P)
 template <class T>
 T bce_forward(const TensorT<T>& p, const TensorT<T>& y);
 
-// dL/dp_n = (1/N) (p_n − y_n) / (p_n (1 − p_n)), with the same clamp. Overwrites dP.
+// dL/dp_n = (1/N) (p_n − y_n) / (p_n (1 − p_n)), with p clamped as above (the clamp only keeps the
+// division finite; its own zero slope is ignored). Overwrites dP.
 template <class T>
 void bce_backward(TensorT<T>& dP, const TensorT<T>& p, const TensorT<T>& y);
 

@@ -1,0 +1,35 @@
+#pragma once
+// The machine's measured ceilings (peak.json, written by bench_peak) and the "% of peak" counters
+// every benchmark program adds beside its FLOPS and BYTES rates.
+
+#include <benchmark/benchmark.h>
+
+#include <optional>
+#include <string>
+
+namespace dl::bench {
+
+struct Peak {
+    double fma_flops_1t = 0;      // FP32 FLOP/s of one thread's FMA loop
+    double fma_flops_all = 0;     // the same, all threads together
+    double triad_bytes_all = 0;   // STREAM-like triad bytes/s, all threads
+    std::string path;             // where it was read from
+};
+
+// Reads $DLFS_PEAK_JSON if set, else ./peak.json. Returns nothing (and prints one line on stderr
+// saying to run bench_peak first) when the file is missing or lacks the three keys.
+std::optional<Peak> load_peak(const char* program);
+
+// This thread's CPU time in seconds: the clock Google Benchmark divides by for its rates (unless a
+// benchmark asks for UseRealTime). Read it before and after the timing loop.
+double thread_cpu_seconds();
+
+// Adds pct_peak_flops and pct_peak_bw, in percent, for a kernel doing flops_per_iter and moving
+// bytes_per_iter per iteration, whose timing loop took loop_seconds on `threads` threads: FLOP/s
+// against fma_flops_1t (one thread) or fma_flops_all (more), bytes/s always against
+// triad_bytes_all (the memory system's ceiling). Does nothing without a peak.
+// (Plain counters, not rate counters, so the console shows "pct_peak_bw=42.1", not "42.1/s".)
+void add_peak_counters(benchmark::State& state, const std::optional<Peak>& peak, double flops_per_iter,
+                       double bytes_per_iter, double loop_seconds, int threads = 1);
+
+}  // namespace dl::bench

@@ -1,0 +1,106 @@
+"""What scripts/progress and scripts/check-exercises share: the exercises, and ctest's verdicts."""
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TODO = re.compile(r'DL_TODO\("((ch\d\d)\.([a-z0-9_]+))"\)')
+
+
+@dataclass
+class Exercise:
+    name: str          # ch01.sigmoid_forward
+    chapter: str       # ch01_perceptron
+    file: str          # exercises/ch01_perceptron/logistic.cpp
+    anchor: str        # sigmoid-forward
+
+    @property
+    def lesson(self):
+        return f"chapters/{self.chapter}/README.md#{self.anchor}"
+
+
+def chapters():
+    """The chapter directories, in order."""
+    return sorted(d for d in os.listdir(os.path.join(ROOT, "chapters")) if re.match(r"ch\d\d_", d))
+
+
+def exercises(exercises_dir=None):
+    """Every DL_TODO in exercises/, in lesson order (the order of its headings), else file order."""
+    exercises_dir = exercises_dir or os.path.join(ROOT, "exercises")
+    found = []
+    for chapter in chapters():
+        cdir = os.path.join(exercises_dir, chapter)
+        if not os.path.isdir(cdir):
+            continue
+        in_chapter = []
+        for fname in sorted(os.listdir(cdir)):
+            if not fname.endswith(".cpp"):
+                continue
+            with open(os.path.join(cdir, fname), encoding="utf-8") as f:
+                for m in TODO.finditer(f.read()):
+                    in_chapter.append(Exercise(m.group(1), chapter, f"exercises/{chapter}/{fname}",
+                                               m.group(3).replace("_", "-")))
+        anchors = lesson_anchors(chapter)
+        in_chapter.sort(key=lambda e: anchors.index(e.anchor) if e.anchor in anchors else len(anchors))
+        found.extend(in_chapter)
+    return found
+
+
+def lesson_anchors(chapter):
+    """GitHub-style anchors of the headings of a chapter's lesson, in order."""
+    path = os.path.join(ROOT, "chapters", chapter, "README.md")
+    if not os.path.exists(path):
+        return []
+    anchors = []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            m = re.match(r"^#{1,6}\s+(.*?)\s*#*\s*$", line)
+            if m:
+                text = re.sub(r"[^\w\- ]", "", m.group(1).strip().lower())
+                anchors.append(text.replace(" ", "-"))
+    return anchors
+
+
+@dataclass
+class TestResult:
+    name: str
+    status: str        # passed | failed | skipped | notrun
+    output: str = ""
+    labels: list = field(default_factory=list)
+
+
+def run_ctest(build_dir, label_regex=None, jobs=None):
+    """Runs ctest in build_dir and returns {test name: TestResult} from its JUnit report."""
+    jobs = jobs or os.cpu_count() or 2
+    with tempfile.TemporaryDirectory() as tmp:
+        junit = os.path.join(tmp, "results.xml")
+        cmd = ["ctest", "--test-dir", build_dir, "-j", str(jobs), "--output-junit", junit, "--timeout", "300"]
+        if label_regex:
+            cmd += ["-L", label_regex]
+        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        if not os.path.exists(junit):
+            sys.exit(f"ctest wrote no results in {build_dir}: is it built?")
+        results = {}
+        for case in ET.parse(junit).getroot().iter("testcase"):
+            name = case.get("name")
+            status = case.get("status", "")
+            if case.find("skipped") is not None or status == "disabled":
+                status = "skipped"
+            elif case.find("failure") is not None or status == "fail":
+                status = "failed"
+            elif status == "run":
+                status = "passed"
+            out = case.find("system-out")
+            text = out.text if out is not None and out.text else ""
+            results[name] = TestResult(name, status, text)
+        return results
+
+
+def exercise_of(test_name):
+    """'ch01.sigmoid_forward gives ...' -> 'ch01.sigmoid_forward' (None for plumbing tests)."""
+    m = re.match(r"(ch\d\d\.[a-z0-9_]+)\s", test_name)
+    return m.group(1) if m else None
