@@ -43,8 +43,8 @@ float dot_openblas(std::span<const float> x, std::span<const float> y) {
 // Random x, y in [-1, 1) and what a correct dot product of them must be close to.
 struct DotData {
     dl::Tensor x, y;
-    std::vector<double> exact;     // exact[k]: Σ x_i y_i over the first lengths[k] elements, in float64
-    std::vector<double> abs_sum;   // Σ |x_i y_i| over the same elements (scales the tolerance)
+    std::vector<double> exact;    // exact[k]: Σ x_i y_i over the first lengths[k] elements, in float64
+    std::vector<double> abs_sum;  // Σ |x_i y_i| over the same elements (scales the tolerance)
     std::vector<std::size_t> lengths;
 };
 
@@ -115,7 +115,7 @@ void bm_dot(benchmark::State& state, const char* variant, DotFn fn, DataCache* c
             state.SkipWithError(error.c_str());
             return;
         }
-    } catch (const dl::NotImplemented& e) {   // a learner's stub: skip it, keep the other rows
+    } catch (const dl::NotImplemented& e) {  // a learner's stub: skip it, keep the other rows
         state.SkipWithError(e.what());
         return;
     } catch (const std::exception& e) {
@@ -163,7 +163,7 @@ int main(int argc, char** argv) {
     const std::string core = openblas_get_corename();
     benchmark::AddCustomContext("openblas", openblas_get_config());
     benchmark::AddCustomContext("openblas_core", core);
-    benchmark::AddCustomContext("dlfs_metric", "bytes");   // scripts/bench-report charts GB/s by default
+    benchmark::AddCustomContext("dlfs_metric", "bytes");  // scripts/bench-report charts GB/s by default
     // OpenBLAS 0.3.21 does not recognise some newer CPUs and falls back to its SSE3 kernels, which
     // makes its row no ceiling at all. It picks its kernels when loaded, so we can only say so.
     if (core == "Prescott" && __builtin_cpu_supports("avx2"))

@@ -10,6 +10,8 @@
 //                                 write a; the cache's read of a before writing it is not counted).
 // Usage: bench_peak [--out FILE] [--quick]
 
+#include "peak.hpp"
+
 #include "dl/util/json.hpp"
 #include "dl/util/timer.hpp"
 
@@ -22,6 +24,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <fstream>
+#include <iomanip>
 #include <iostream>
 #include <memory>
 #include <stdexcept>
@@ -31,8 +34,8 @@ namespace {
 
 // One FMA has a latency of about 4 cycles and a core issues up to 2 per cycle, so at least 8
 // independent accumulators are needed to keep both units busy; we use more to be safe.
-constexpr int kAcc256 = 12;   // 12 accumulators + 2 constants fit in AVX2's 16 ymm registers
-constexpr int kAcc512 = 16;   // AVX-512 has 32 zmm registers
+constexpr int kAcc256 = 12;  // 12 accumulators + 2 constants fit in AVX2's 16 ymm registers
+constexpr int kAcc512 = 16;  // AVX-512 has 32 zmm registers
 
 // `iters` rounds of kAcc256 independent 8-wide FMAs, acc = acc * a + b. Returns the sum of the
 // accumulators so the compiler must do every one of them. (a < 1, so nothing overflows.)
@@ -62,7 +65,7 @@ __attribute__((target("avx512f"))) float fma_loop_512(std::int64_t iters) {
 #pragma GCC unroll 16
         for (int k = 0; k < kAcc512; ++k) acc[k] = _mm512_fmadd_ps(acc[k], a, b);
     }
-    alignas(64) float lanes[16];   // (not _mm512_reduce_add_ps: GCC 12 warns inside it)
+    alignas(64) float lanes[16];  // (not _mm512_reduce_add_ps: GCC 12 warns inside it)
     float sum = 0;
     for (int k = 0; k < kAcc512; ++k) {
         _mm512_store_ps(lanes, acc[k]);
@@ -73,30 +76,35 @@ __attribute__((target("avx512f"))) float fma_loop_512(std::int64_t iters) {
 
 struct FmaKernel {
     float (*loop)(std::int64_t);
-    double flops_per_iter;   // accumulators × lanes × 2 (an FMA is a multiply and an add)
+    double flops_per_iter;  // accumulators × lanes × 2 (an FMA is a multiply and an add)
 };
 
 // FLOP/s of `kernel` on `threads` threads: iterations calibrated to about `seconds`, best of
-// `repeats` runs (the best is the least disturbed by other work on the machine).
+// `repeats` runs. Each thread's rate is its iterations per second of its own CPU time, and the
+// threads' rates add up: the same clock as the benchmarks' rates, and a figure that other programs
+// taking turns on the cores (this machine may be shared) lower much less than they lower wall time.
 double measure_fma(const FmaKernel& kernel, int threads, double seconds, int repeats) {
     float sink = 0;
-    auto run = [&](std::int64_t iters) {
+    auto run = [&](std::int64_t iters) {  // iterations per CPU second, summed over the threads
         float sum = 0;
-        dl::util::Timer timer;
-#pragma omp parallel num_threads(threads) reduction(+ : sum)
-        sum += kernel.loop(iters);
-        const double t = timer.seconds();
+        double rate = 0;
+#pragma omp parallel num_threads(threads) reduction(+ : sum, rate)
+        {
+            const double t0 = dl::bench::thread_cpu_seconds();
+            sum += kernel.loop(iters);
+            rate += static_cast<double>(iters) / (dl::bench::thread_cpu_seconds() - t0);
+        }
         sink += sum;
-        return t;
+        return rate;
     };
     std::int64_t iters = 1 << 16;
-    double t = run(iters);
-    while (t < 0.01) t = run(iters *= 4);
-    iters = std::max<std::int64_t>(1, static_cast<std::int64_t>(static_cast<double>(iters) * seconds / t));
+    double rate = run(iters);
+    while (static_cast<double>(iters) * threads / rate < 0.01) rate = run(iters *= 4);
+    iters = std::max<std::int64_t>(1, static_cast<std::int64_t>(rate / threads * seconds));
     double best = 0;
-    for (int r = 0; r < repeats; ++r) best = std::max(best, static_cast<double>(iters) / run(iters));
+    for (int r = 0; r < repeats; ++r) best = std::max(best, run(iters));
     if (!(sink > 0)) throw std::runtime_error("the FMA loop produced " + std::to_string(sink));
-    return best * kernel.flops_per_iter * threads;
+    return best * kernel.flops_per_iter;
 }
 
 // float64 arrays aligned to 2 MiB pages (and asking for huge pages, so the TLB is not what we measure).
@@ -110,7 +118,7 @@ Array allocate(std::size_t n) {
     const std::size_t bytes = (n * sizeof(double) + align - 1) / align * align;
     auto* p = static_cast<double*>(std::aligned_alloc(align, bytes));
     if (p == nullptr) throw std::runtime_error("cannot allocate " + std::to_string(bytes >> 20) + " MiB for the triad");
-    madvise(p, bytes, MADV_HUGEPAGE);   // a hint; without transparent huge pages it does nothing
+    madvise(p, bytes, MADV_HUGEPAGE);  // a hint; without transparent huge pages it does nothing
     return Array(p);
 }
 
@@ -138,7 +146,8 @@ Triad measure_triad(std::size_t n, int repeats) {
         for (std::int64_t i = 0; i < len; ++i) a[i] = b[i] + s * c[i];
         best = std::max(best, 24.0 * static_cast<double>(n) / timer.seconds());
     }
-    if (a[0] != 7.0 || a[n / 2] != 7.0 || a[n - 1] != 7.0) throw std::runtime_error("the triad computed a wrong result");
+    if (a[0] != 7.0 || a[n / 2] != 7.0 || a[n - 1] != 7.0)
+        throw std::runtime_error("the triad computed a wrong result");
     return {best, n * sizeof(double)};
 }
 
@@ -157,7 +166,9 @@ std::string cpu_model() {
     return "unknown";
 }
 
-double giga(double v) { return v / 1e9; }
+double giga(double v) {
+    return v / 1e9;
+}
 
 }  // namespace
 
@@ -186,8 +197,8 @@ int main(int argc, char** argv) {
             throw std::runtime_error("this CPU lacks AVX2/FMA, which the FMA loop needs");
         const bool has512 = __builtin_cpu_supports("avx512f");
         const int threads = omp_get_max_threads();
-        const double seconds = quick ? 0.05 : 0.2;
-        const int repeats = quick ? 2 : 3;
+        const double seconds = quick ? 0.03 : 0.1;
+        const int repeats = quick ? 4 : 8;  // many short runs: the best one is the least disturbed
 
         const FmaKernel k256{&fma_loop_256, kAcc256 * 8 * 2.0}, k512{&fma_loop_512, kAcc512 * 16 * 2.0};
         const double f256_1 = measure_fma(k256, 1, seconds, repeats);
@@ -196,9 +207,10 @@ int main(int argc, char** argv) {
         const double f512_all = has512 ? measure_fma(k512, threads, seconds, repeats) : 0.0;
 
         // Each array 4× the last-level cache (2× with --quick), at least 64 MiB, at most 1/8 of RAM.
-        const std::size_t ram = static_cast<std::size_t>(sysconf(_SC_PHYS_PAGES)) *
-                                static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
-        const std::size_t array_bytes = std::min(std::max((quick ? 2 : 4) * l3_bytes(), std::size_t{64} << 20), ram / 8);
+        const std::size_t ram =
+            static_cast<std::size_t>(sysconf(_SC_PHYS_PAGES)) * static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+        const std::size_t array_bytes =
+            std::min(std::max((quick ? 2 : 4) * l3_bytes(), std::size_t{64} << 20), ram / 8);
         const Triad triad = measure_triad(array_bytes / sizeof(double), quick ? 3 : 5);
 
         auto json = dl::util::Json::object();
@@ -217,12 +229,13 @@ int main(int argc, char** argv) {
             .set("quick", quick);
         dl::util::write_file_atomically(out, json.dump() + "\n");
 
-        std::cout << "bench_peak: " << cpu_model() << ", " << threads << " threads\n"
+        std::cout << std::fixed << std::setprecision(1) << "bench_peak: " << cpu_model() << ", " << threads
+                  << " threads\n"
                   << "  FP32 FMA, 256-bit (AVX2)    1 thread " << giga(f256_1) << " GFLOP/s, all " << giga(f256_all)
                   << " GFLOP/s\n";
         if (has512)
-            std::cout << "  FP32 FMA, 512-bit (AVX-512) 1 thread " << giga(f512_1) << " GFLOP/s, all "
-                      << giga(f512_all) << " GFLOP/s\n";
+            std::cout << "  FP32 FMA, 512-bit (AVX-512) 1 thread " << giga(f512_1) << " GFLOP/s, all " << giga(f512_all)
+                      << " GFLOP/s\n";
         else
             std::cout << "  FP32 FMA, 512-bit (AVX-512) not supported by this CPU\n";
         std::cout << "  triad a = b + s*c, float64, 3 arrays of " << (triad.array_bytes >> 20) << " MiB, all threads "

@@ -10,10 +10,10 @@
 namespace dl::bench {
 
 struct Peak {
-    double fma_flops_1t = 0;      // FP32 FLOP/s of one thread's FMA loop
-    double fma_flops_all = 0;     // the same, all threads together
-    double triad_bytes_all = 0;   // STREAM-like triad bytes/s, all threads
-    std::string path;             // where it was read from
+    double fma_flops_1t = 0;     // FP32 FLOP/s of one thread's FMA loop
+    double fma_flops_all = 0;    // the same, all threads together
+    double triad_bytes_all = 0;  // STREAM-like triad bytes/s, all threads
+    std::string path;            // where it was read from
 };
 
 // Reads $DLFS_PEAK_JSON if set, else ./peak.json. Returns nothing (and prints one line on stderr

@@ -68,20 +68,6 @@ std::vector<train::EpochMetrics> train_perceptron(Perceptron& p, const data::Dat
     return history;
 }
 
-// Keeps the examples of two classes and relabels them 0 and 1; flattens images to [N, H*W].
-data::Dataset two_classes(const data::Dataset& d, int negative, int positive) {
-    std::vector<std::size_t> keep;
-    for (std::size_t i = 0; i < d.size(); ++i)
-        if (d.labels[i] == negative || d.labels[i] == positive) keep.push_back(i);
-    data::Dataset out = data::subset(d, keep);
-    for (int& y : out.labels) y = y == positive ? 1 : 0;
-    out.num_classes = 2;
-    out.class_names = {d.class_names.at(static_cast<std::size_t>(negative)),
-                       d.class_names.at(static_cast<std::size_t>(positive))};
-    out.x.reshape({out.size(), out.x.size() / std::max<std::size_t>(out.size(), 1)});
-    return out;
-}
-
 // A picture of a 2-D classifier: its probability of class 1 on a grid around the points.
 template <class Probability>
 util::BoundaryPicture boundary(const std::string& title, const data::Dataset& d, Probability probability) {
@@ -198,9 +184,11 @@ int run(int argc, const char* const argv[]) {
     if (negative >= classes || positive >= classes)
         DL_THROW(UsageError, "--classes: the dataset has classes 0.." << classes - 1 << ", got "
                                                                     << negative << ',' << positive);
-    const data::Dataset tr = two_classes(fashion.train, negative, positive);
-    const data::Dataset va = two_classes(fashion.validation, negative, positive);
-    const data::Dataset te = two_classes(fashion.test, negative, positive);
+    // Two classes, relabelled 0 and 1, each image flattened to a row of 784 pixels.
+    data::Dataset tr = data::select_classes(fashion.train, {negative, positive});
+    data::Dataset va = data::select_classes(fashion.validation, {negative, positive});
+    data::Dataset te = data::select_classes(fashion.test, {negative, positive});
+    data::flatten(tr), data::flatten(va), data::flatten(te);
     const std::string pair = tr.class_names[0] + " vs " + tr.class_names[1];
     std::cout << "Fashion-MNIST, " << pair << " (" << tr.size() << " train, " << va.size() << " validation, "
               << te.size() << " test, " << tr.x.dim(1) << " pixels)\n";

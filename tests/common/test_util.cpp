@@ -1,8 +1,11 @@
 // The command line, the JSON writer and the atomic file write.
 #include "dl/util/cli.hpp"
 #include "dl/util/json.hpp"
+#include "dl/util/plot.hpp"
 
 #include <catch2/catch.hpp>
+
+#include <cstdlib>
 
 #include <filesystem>
 #include <fstream>
@@ -80,4 +83,14 @@ TEST_CASE("write_file_atomically replaces the file and leaves no temporary", "[c
     REQUIRE(s.str() == "two");
     REQUIRE_FALSE(std::filesystem::exists(file.string() + ".tmp"));
     std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("plots without gnuplot warn and return false instead of failing", "[common][infra]") {
+    ::setenv("DLFS_GNUPLOT", "/nonexistent/gnuplot", 1);
+    const util::Panel panel{"loss", "epoch", "loss", {{"train", {1, 2}, {0.5, 0.4}}}};
+    const auto png = std::filesystem::temp_directory_path() / "dlfs_no_gnuplot.png";
+    REQUIRE_FALSE(util::gnuplot_available());
+    REQUIRE_FALSE(util::plot_panels({panel}, png, util::PlotMode::png, "t", "metrics.csv"));
+    REQUIRE_FALSE(std::filesystem::exists(png));
+    ::unsetenv("DLFS_GNUPLOT");
 }

@@ -34,3 +34,32 @@ Tensor labels_as_column(const Dataset& d) {
 }
 
 }  // namespace dl::data
+
+namespace dl::data {
+
+Dataset select_classes(const Dataset& d, const std::vector<int>& classes) {
+    std::vector<int> new_label(static_cast<std::size_t>(d.num_classes), -1);
+    for (std::size_t k = 0; k < classes.size(); ++k) {
+        DL_CHECK(classes[k] >= 0 && classes[k] < d.num_classes,
+                 d.name << " has classes 0.." << d.num_classes - 1 << ", not " << classes[k]);
+        new_label[static_cast<std::size_t>(classes[k])] = static_cast<int>(k);
+    }
+    std::vector<std::size_t> keep;
+    for (std::size_t i = 0; i < d.size(); ++i)
+        if (new_label[static_cast<std::size_t>(d.labels[i])] >= 0) keep.push_back(i);
+    Dataset out = subset(d, keep);
+    for (int& y : out.labels) y = new_label[static_cast<std::size_t>(y)];
+    out.num_classes = static_cast<int>(classes.size());
+    out.class_names.clear();
+    for (const int c : classes)
+        out.class_names.push_back(c < static_cast<int>(d.class_names.size()) ? d.class_names[static_cast<std::size_t>(c)]
+                                                                             : std::to_string(c));
+    return out;
+}
+
+void flatten(Dataset& d) {
+    const std::size_t n = d.x.dim(0);
+    d.x.reshape({n, n > 0 ? d.x.size() / n : shape_size(d.example_shape())});
+}
+
+}  // namespace dl::data

@@ -27,3 +27,14 @@ Dataset subset(const Dataset& d, std::span<const std::size_t> indices);
 Tensor labels_as_column(const Dataset& d);
 
 }  // namespace dl::data
+
+namespace dl::data {
+
+// The examples of the listed classes, relabelled 0..k-1 in the order given (so {7, 9} makes
+// class 7 the label 0 and class 9 the label 1). An unknown class throws dl::Error.
+Dataset select_classes(const Dataset& d, const std::vector<int>& classes);
+
+// Each example flattened to one row: x [N, d1, d2, ...] -> [N, d1·d2·...].
+void flatten(Dataset& d);
+
+}  // namespace dl::data
