@@ -5,6 +5,8 @@
 #include "dl/data/idx.hpp"
 #include "dl/error.hpp"
 
+#include "dl/testing/temp_dir.hpp"
+
 #include <catch2/catch.hpp>
 #include <zlib.h>
 
@@ -24,24 +26,12 @@ using namespace dl::data;
 using Bytes = std::vector<std::uint8_t>;
 using Catch::Matchers::Contains;
 
+using dl::testing::TempDir;
+
 namespace {
 
 constexpr std::size_t kH = 5, kW = 7, kTrain = 30, kTest = 9;
 
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        static int counter = 0;
-        path = fs::temp_directory_path() /
-               ("dlfs-test-images-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-        fs::remove_all(path);
-        fs::create_directories(path);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
 
 // An unsigned-byte IDX file, gzip'd when the name ends in .gz.
 void write_idx(const fs::path& file, const std::vector<std::uint32_t>& dims, const Bytes& values) {

@@ -3,6 +3,8 @@
 #include "dl/data/idx.hpp"
 #include "dl/error.hpp"
 
+#include "dl/testing/temp_dir.hpp"
+
 #include <catch2/catch.hpp>
 #include <zlib.h>
 
@@ -19,24 +21,10 @@ using dl::data::read_idx;
 using Bytes = std::vector<std::uint8_t>;
 using Catch::Matchers::Contains;
 
+using dl::testing::TempDir;
+
 namespace {
 
-// A fresh directory under the system temp directory, removed with everything in it at the end.
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        static int counter = 0;
-        path = fs::temp_directory_path() /
-               ("dlfs-test-idx-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-        fs::remove_all(path);
-        fs::create_directories(path);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    fs::path operator/(const std::string& name) const { return path / name; }
-};
 
 // Header: 0 0 type rank, then rank big-endian uint32 dimensions.
 Bytes idx_header(const std::vector<std::uint32_t>& dims, std::uint8_t type = 0x08) {

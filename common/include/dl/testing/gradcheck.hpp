@@ -32,6 +32,11 @@ struct GradcheckReport {
     }
 };
 
+struct GradcheckOptions {
+    double h = 1e-5;        // step of the central difference
+    double floor = 1e-7;    // denominators below this count as this (gradients that are ~0)
+};
+
 namespace detail {
 inline double dot_all(const TensorD& a, const TensorD& b) {
     double s = 0;
@@ -49,12 +54,24 @@ inline void compare(GradcheckReport& r, const std::string& what, std::size_t i, 
         r.numeric = numeric;
     }
 }
+
+// Perturbs every element of `values` in place by ±h (restoring it), and compares the central
+// difference of `loss()` with `analytic`, the claimed gradient with respect to `values`.
+template <class Loss>
+void compare_by_differences(GradcheckReport& r, const std::string& what, TensorD& values, const TensorD& analytic,
+                            Loss&& loss, const GradcheckOptions& opt) {
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        const double v = values[i];
+        values[i] = v + opt.h;
+        const double up = loss();
+        values[i] = v - opt.h;
+        const double down = loss();
+        values[i] = v;
+        compare(r, what, i, analytic[i], (up - down) / (2 * opt.h), opt.floor);
+    }
+}
 }  // namespace detail
 
-struct GradcheckOptions {
-    double h = 1e-5;        // step of the central difference
-    double floor = 1e-7;    // denominators below this count as this (gradients that are ~0)
-};
 
 // Checks dX and every parameter gradient of `layer` at input X for upstream gradient dY.
 inline GradcheckReport gradcheck(nn::LayerT<double>& layer, const TensorD& X, const TensorD& dY,
@@ -73,29 +90,11 @@ inline GradcheckReport gradcheck(nn::LayerT<double>& layer, const TensorD& X, co
     for (auto* p : layer.parameters()) param_grads.push_back(p->grad);
 
     TensorD x = X;
-    for (std::size_t i = 0; i < x.size(); ++i) {
-        const double v = x[i];
-        x[i] = v + opt.h;
-        const double up = loss_at(x);
-        x[i] = v - opt.h;
-        const double down = loss_at(x);
-        x[i] = v;
-        detail::compare(report, "dX", i, dX[i], (up - down) / (2 * opt.h), opt.floor);
-    }
+    detail::compare_by_differences(report, "dX", x, dX, [&] { return loss_at(x); }, opt);
     const auto params = layer.parameters();
-    for (std::size_t k = 0; k < params.size(); ++k) {
-        TensorD& value = params[k]->value;
-        for (std::size_t i = 0; i < value.size(); ++i) {
-            const double v = value[i];
-            value[i] = v + opt.h;
-            const double up = loss_at(X);
-            value[i] = v - opt.h;
-            const double down = loss_at(X);
-            value[i] = v;
-            detail::compare(report, "grad of " + params[k]->name, i, param_grads[k][i], (up - down) / (2 * opt.h),
-                            opt.floor);
-        }
-    }
+    for (std::size_t k = 0; k < params.size(); ++k)
+        detail::compare_by_differences(report, "grad of " + params[k]->name, params[k]->value, param_grads[k],
+                                       [&] { return loss_at(X); }, opt);
     return report;
 }
 
@@ -105,15 +104,7 @@ inline GradcheckReport gradcheck_scalar(const std::function<double(const TensorD
     check_same_shape(X.shape(), dX.shape(), "gradcheck_scalar", "X", "dX");
     GradcheckReport report;
     TensorD x = X;
-    for (std::size_t i = 0; i < x.size(); ++i) {
-        const double v = x[i];
-        x[i] = v + opt.h;
-        const double up = loss(x);
-        x[i] = v - opt.h;
-        const double down = loss(x);
-        x[i] = v;
-        detail::compare(report, "dX", i, dX[i], (up - down) / (2 * opt.h), opt.floor);
-    }
+    detail::compare_by_differences(report, "dX", x, dX, [&] { return loss(x); }, opt);
     return report;
 }
 
