@@ -4,6 +4,7 @@
 #include "dl/util/progress.hpp"
 #include "dl/util/timer.hpp"
 
+#include <iostream>
 #include <sstream>
 
 namespace dl::train {
@@ -71,6 +72,11 @@ std::vector<EpochMetrics> fit(nn::Sequential& model, nn::Loss& loss, optim::Opti
             m.val_acc = v.accuracy;
         }
         history.push_back(m);
+        if (options.progress)
+            std::cout << label.str() << "  loss " << util::format_fixed(m.train_loss, 4) << "  acc "
+                      << util::format_fixed(m.train_acc, 4) << "  val_loss " << util::format_fixed(m.val_loss, 4)
+                      << "  val_acc " << util::format_fixed(m.val_acc, 4) << "  " << util::format_fixed(m.seconds, 2)
+                      << " s  " << static_cast<long long>(m.examples_per_s) << " examples/s" << std::endl;
         if (options.on_epoch) options.on_epoch(m);
     }
     return history;

@@ -29,7 +29,7 @@ struct Evaluation {
 struct FitOptions {
     int epochs = 10;
     std::size_t batch_size = 32;
-    bool progress = true;                                     // a progress bar on a terminal
+    bool progress = true;   // a progress bar on a terminal, and one line per epoch (on any output)
     std::function<void(const EpochMetrics&)> on_epoch = {};   // after each epoch (print, write CSV)
 };
 
