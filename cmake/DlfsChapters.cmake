@@ -67,11 +67,15 @@ function(dlfs_add_chapter chapter)
 endfunction()
 
 # The chapter's tests: one Catch2 program, every TEST_CASE a ctest test, with labels from its tags:
+# KINDS lists the kinds the program has (default: exercise infra; a spec matching no test warns).
 # [exercise] -> label chNN.exercise, [infra] -> chNN.infra (a test carries exactly one of the two).
 # One label holds both because catch_discover_tests flattens a list of labels; ctest -L takes a
 # regular expression, so `ctest -L ch01`, `ctest -L exercise` and `ctest -L ch01.exercise` all work.
 function(dlfs_add_chapter_tests dir)
-    cmake_parse_arguments(ARG "" "LABEL;TARGET" "EXTRA_LIBS" ${ARGN})
+    cmake_parse_arguments(ARG "" "LABEL;TARGET" "EXTRA_LIBS;KINDS" ${ARGN})
+    if(NOT ARG_KINDS)
+        set(ARG_KINDS exercise infra)
+    endif()
     file(GLOB sources CONFIGURE_DEPENDS "${CMAKE_CURRENT_SOURCE_DIR}/${dir}/*.cpp")
     add_executable(${ARG_TARGET} ${sources})
     target_link_libraries(${ARG_TARGET} PRIVATE dl dl_testing dl_flags ${ARG_EXTRA_LIBS})
@@ -79,7 +83,7 @@ function(dlfs_add_chapter_tests dir)
                                DLFS_BINARY_DIR="${CMAKE_BINARY_DIR}")
     # Catch2 v2 does not turn tags into ctest labels: discover once per kind with disjoint specs
     # (hidden tests, tagged [.], are excluded from both). Exit code 77 means "skipped" (no GPU).
-    foreach(kind IN ITEMS exercise infra)
+    foreach(kind IN LISTS ARG_KINDS)
         catch_discover_tests(${ARG_TARGET}
             TEST_SPEC "[${kind}]~[.]"
             PROPERTIES LABELS "${ARG_LABEL}.${kind}" SKIP_RETURN_CODE 77

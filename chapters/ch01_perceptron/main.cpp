@@ -122,6 +122,17 @@ int run(int argc, const char* const argv[]) {
     const std::filesystem::path out = opt.out;
     const util::PlotMode plot_mode = util::parse_plot_mode(opt.plot);
 
+    // Everything that can fail on bad input is checked before anything is written to --out, so a
+    // mistyped option never truncates the results of the previous run.
+    optim::make_optimizer(opt.optimizer_options());
+    data::ImageLoadOptions load{.data_dir = opt.data, .max_train = opt.quick ? 6000u : 0u,
+                                .max_test = opt.quick ? 2000u : 0u, .seed = opt.seed};
+    const data::ImageSplits fashion = data::load_image_dataset(load);
+    const int classes = fashion.train.num_classes;
+    if (negative >= classes || positive >= classes)
+        DL_THROW(UsageError, "--classes: the dataset has classes 0.." << classes - 1 << ", got "
+                                                                    << negative << ',' << positive);
+
     Rng rng(opt.seed);
     train::MetricsCsv csv(out / "metrics.csv", /*with_run_column=*/true);
     std::vector<RunResult> results;
@@ -177,14 +188,7 @@ int run(int argc, const char* const argv[]) {
         }));
     }
 
-    // 3: two Fashion-MNIST classes.
-    data::ImageLoadOptions load{.data_dir = opt.data, .max_train = opt.quick ? 6000u : 0u,
-                                .max_test = opt.quick ? 2000u : 0u, .seed = opt.seed};
-    const data::ImageSplits fashion = data::load_image_dataset(load);
-    const int classes = fashion.train.num_classes;
-    if (negative >= classes || positive >= classes)
-        DL_THROW(UsageError, "--classes: the dataset has classes 0.." << classes - 1 << ", got "
-                                                                    << negative << ',' << positive);
+    // 3: two Fashion-MNIST classes (loaded and checked above).
     // Two classes, relabelled 0 and 1, each image flattened to a row of 784 pixels.
     data::Dataset tr = data::select_classes(fashion.train, {negative, positive});
     data::Dataset va = data::select_classes(fashion.validation, {negative, positive});

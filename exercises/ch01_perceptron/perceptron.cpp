@@ -18,7 +18,9 @@ int perceptron_predict(std::span<const T> w, T b, std::span<const T> x) {
 // On a mistake: w ← w + η (y − ŷ) x,  b ← b + η (y − ŷ).  (y − ŷ is +1 or −1 then.)
 template <class T>
 bool perceptron_update(std::span<T> w, T& b, std::span<const T> x, int y, T lr) {
-    // Hint: predict first; change nothing and return false when the prediction is right.
+    // Hint: predict first, with perceptron_predict<T>(w, b, x) (the <T> is needed: w is a span<T>,
+    // and C++ does not deduce T through the conversion to span<const T>); change nothing and
+    // return false when the prediction is right.
     DL_TODO("ch01.perceptron_update");   // lesson: chapters/ch01_perceptron/README.md#perceptron-update
 }
 

@@ -51,9 +51,12 @@ TEST_CASE("ch01.sigmoid_forward does not overflow for large inputs", "[ch01][exe
         REQUIRE(p[i] >= 0.0f);
         REQUIRE(p[i] <= 1.0f);
     }
+    INFO("z = -1000 must give exactly 0, z = 1000 exactly 1, and z = -100 a tiny positive value "
+         "(e^-100 = 3.7e-44 is a float denormal, not 0): compute e^z / (1 + e^z) for negative z");
+    CAPTURE(p[0], p[1], p[3]);
     REQUIRE(p[0] == 0.0f);
     REQUIRE(p[3] == 1.0f);
-    REQUIRE(p[1] > 0.0f);   // e^-100 ≈ 3.7e-44 is a float denormal, not 0
+    REQUIRE(p[1] > 0.0f);
 }
 
 TEST_CASE("ch01.sigmoid_backward matches finite differences", "[ch01][exercise]") {

@@ -4,7 +4,9 @@
 
 #include <gnuplot-iostream.h>
 
+#include <cstdio>
 #include <cstdlib>
+#include <unistd.h>
 #include <iostream>
 #include <sstream>
 #include <tuple>
@@ -51,7 +53,7 @@ void set_terminal(Gnuplot& gp, PlotMode mode, const std::filesystem::path& png, 
         gp << "set terminal pngcairo size " << width << ',' << height << " font 'DejaVu Sans,10'\n";
         gp << "set output '" << png.string() << "'\n";
     } else {
-        gp << "set terminal dumb size 120,32 ansi\n";
+        gp << "set terminal dumb size 120,32" << (isatty(fileno(stdout)) ? " ansi" : "") << "\n";
     }
 }
 
@@ -67,11 +69,12 @@ bool gnuplot_available() { return program_on_path(gnuplot_program()); }
 bool plot_panels(const std::vector<Panel>& panels, const std::filesystem::path& png, PlotMode mode,
                  const std::string& title, const std::string& csv_hint) {
     if (!ready(mode, csv_hint) || panels.empty()) return false;
+    std::cout << std::flush;   // gnuplot writes to the same terminal: our text first
     Gnuplot gp(gnuplot_program());
     const int n = static_cast<int>(panels.size());
-    set_terminal(gp, mode, png, 560 * n, 420);
+    set_terminal(gp, mode, png, 560 * n, 460);
     gp << "set multiplot layout 1," << n << " title " << quoted(title) << "\n";
-    gp << "set grid\nset key top right\n";
+    gp << "set grid\nset key below\n";
     for (const auto& panel : panels) {
         gp << "set title " << quoted(panel.title) << "\nset xlabel " << quoted(panel.xlabel) << "\nset ylabel "
            << quoted(panel.ylabel) << "\n";
@@ -89,6 +92,7 @@ bool plot_panels(const std::vector<Panel>& panels, const std::filesystem::path& 
 bool plot_decision_boundaries(const std::vector<BoundaryPicture>& pictures, const std::filesystem::path& png,
                               PlotMode mode) {
     if (!ready(mode, "") || pictures.empty()) return false;
+    std::cout << std::flush;
     Gnuplot gp(gnuplot_program());
     const int n = static_cast<int>(pictures.size());
     set_terminal(gp, mode, png, 460 * n, 440);
