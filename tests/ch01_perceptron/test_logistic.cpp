@@ -1,6 +1,7 @@
 // Logistic regression's pieces: the sigmoid, binary cross-entropy, their gradients (checked by
 // central differences in double precision), the gradient-descent step, and the whole model.
 #include "dl/data/synthetic.hpp"
+#include "dl/nn/activations.hpp"
 #include "dl/nn/logistic.hpp"
 #include "dl/nn/loss.hpp"
 #include "dl/ops/logistic.hpp"
@@ -164,4 +165,12 @@ TEST_CASE("ch01.gradient_descent_step trains logistic regression past 97% on blo
     REQUIRE(history.size() == 5);
     REQUIRE(history.back().train_loss < history.front().train_loss);
     REQUIRE(history.back().val_acc > 0.97);
+}
+
+TEST_CASE("ch01.sigmoid_backward passes a gradient check as a layer on a batch", "[ch01][exercise]") {
+    nn::SigmoidT<double> layer;
+    const auto report = testing::gradcheck(layer, testing::random_tensor<double>({3, 5}, 5, 2.0),
+                                           testing::random_tensor<double>({3, 5}, 6));
+    INFO(report.describe());
+    REQUIRE(report.max_rel_error < 1e-6);
 }

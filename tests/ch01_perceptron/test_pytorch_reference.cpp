@@ -6,6 +6,7 @@
 #include "dl/nn/logistic.hpp"
 #include "dl/ops/logistic.hpp"
 #include "dl/testing/fixtures.hpp"
+#include "dl/testing/require_close.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -13,16 +14,7 @@ using namespace dl;
 using Catch::Matchers::WithinAbs;
 using Catch::Matchers::WithinRel;
 
-namespace {
-template <class T>
-void require_close(const TensorT<T>& got, const TensorD& want, double rel, double abs, const char* what) {
-    REQUIRE(got.shape() == want.shape());
-    for (std::size_t i = 0; i < want.size(); ++i) {
-        CAPTURE(what, i, got[i], want[i]);
-        REQUIRE_THAT(static_cast<double>(got[i]), WithinRel(want[i], rel) || WithinAbs(want[i], abs));
-    }
-}
-}  // namespace
+using testing::require_close;
 
 TEST_CASE("ch01.sigmoid_forward agrees with PyTorch", "[ch01][exercise]") {
     const testing::Fixture f("ch01_sigmoid.txt");

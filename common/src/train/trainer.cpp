@@ -37,6 +37,7 @@ std::vector<EpochMetrics> fit(nn::Sequential& model, nn::Loss& loss, optim::Opti
                               const data::Dataset& train, const data::Dataset& validation,
                               const FitOptions& options, Rng& rng) {
     DL_CHECK(train.size() > 0, "fit: the training set is empty");
+    model.set_input_grad_needed(false);   // nothing before the model learns: skip the first dX
     const auto params = model.parameters();
     std::vector<EpochMetrics> history;
     data::BatchIterator batches(train.size(), options.batch_size, rng);

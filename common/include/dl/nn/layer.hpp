@@ -31,8 +31,10 @@ template <class T>
 class LayerT {
 public:
     LayerT() = default;
-    LayerT(const LayerT&) = delete;
+    LayerT(const LayerT&) = delete;   // a layer holds its forward's saved tensors: no accidental copies
     LayerT& operator=(const LayerT&) = delete;
+    LayerT(LayerT&&) noexcept = default;
+    LayerT& operator=(LayerT&&) noexcept = default;
     virtual ~LayerT() = default;
 
     // The layer's kind as the summary prints it: "Logistic", "Dense", "ReLU".
@@ -45,6 +47,15 @@ public:
     // dX from dY [N, ...output]; accumulates the parameters' gradients.
     virtual const TensorT<T>& backward(const TensorT<T>& dY) = 0;
     virtual std::vector<ParameterT<T>*> parameters() { return {}; }
+
+    // Whether backward() must compute dX. The first layers of a model (up to and including the
+    // first one with parameters) need not: nothing before them learns. A layer that may skip the
+    // work returns an empty tensor from backward() when this is false.
+    virtual void set_input_grad_needed(bool needed) { input_grad_needed_ = needed; }
+    bool input_grad_needed() const { return input_grad_needed_; }
+
+private:
+    bool input_grad_needed_ = true;
 };
 
 template <class T>

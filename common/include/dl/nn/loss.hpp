@@ -36,7 +36,37 @@ private:
     TensorT<T> P_, Y_, dP_;
 };
 
+// Softmax cross-entropy on logits Z: [N, K] against labels in 0..K−1; predicts the argmax.
+// (The softmax lives in the loss, so the model's last layer outputs logits.)
+template <class T>
+class SoftmaxCrossEntropyT final : public LossT<T> {
+public:
+    std::string kind() const override { return "SoftmaxCrossEntropy"; }
+    T forward(const TensorT<T>& output, std::span<const int> labels) override;
+    const TensorT<T>& backward() override;
+    std::vector<int> predict(const TensorT<T>& output) const override;
+
+private:
+    TensorT<T> P_, dZ_;
+    std::vector<int> labels_;
+};
+
+// Mean squared error between the output [N, K] and the one-hot labels; predicts the argmax.
+template <class T>
+class MeanSquaredErrorT final : public LossT<T> {
+public:
+    std::string kind() const override { return "MeanSquaredError"; }
+    T forward(const TensorT<T>& output, std::span<const int> labels) override;
+    const TensorT<T>& backward() override;
+    std::vector<int> predict(const TensorT<T>& output) const override;
+
+private:
+    TensorT<T> Y_, target_, dY_;
+};
+
 using Loss = LossT<float>;
 using BinaryCrossEntropy = BinaryCrossEntropyT<float>;
+using SoftmaxCrossEntropy = SoftmaxCrossEntropyT<float>;
+using MeanSquaredError = MeanSquaredErrorT<float>;
 
 }  // namespace dl::nn

@@ -36,10 +36,23 @@ public:
         for (auto& layer : layers_) x = &layer->forward(*x, mode);
         return *x;
     }
+    // Stops at the first layer whose dX nobody needs (see set_input_grad_needed).
     const TensorT<T>& backward(const TensorT<T>& dY) override {
         const TensorT<T>* d = &dY;
-        for (auto it = layers_.rbegin(); it != layers_.rend(); ++it) d = &(*it)->backward(*d);
+        for (auto it = layers_.rbegin(); it != layers_.rend(); ++it) {
+            d = &(*it)->backward(*d);
+            if (!(*it)->input_grad_needed()) break;
+        }
         return *d;
+    }
+    // Layer i needs dX when the model's input gradient is needed or a layer before it learns.
+    void set_input_grad_needed(bool needed) override {
+        LayerT<T>::set_input_grad_needed(needed);
+        bool learns_before = false;
+        for (auto& layer : layers_) {
+            layer->set_input_grad_needed(needed || learns_before);
+            learns_before = learns_before || !layer->parameters().empty();
+        }
     }
     std::vector<ParameterT<T>*> parameters() override {
         std::vector<ParameterT<T>*> all;

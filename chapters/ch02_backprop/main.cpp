@@ -1,0 +1,135 @@
+// Chapter 2: backpropagation through a multilayer perceptron.
+//
+//   1. XOR, which chapter 1's models could not learn, with a two-layer network (and its boundary)
+//   2. Fashion-MNIST with the course text's model: Flatten, Dense(128, ReLU), Dense(10, softmax),
+//      trained with mini-batch SGD (the chapter's own optimizer)
+//
+// Writes to --out: metrics.csv (runs "xor" and "fashion"), summary.json (the headline is the
+// Fashion-MNIST model), curves.png and xor_boundary.png.
+#include "dl/data/fashion_mnist.hpp"
+#include "dl/data/synthetic.hpp"
+#include "dl/nn/loss.hpp"
+#include "dl/nn/models.hpp"
+#include "dl/train/metrics.hpp"
+#include "dl/train/trainer.hpp"
+#include "dl/util/cli.hpp"
+#include "dl/util/progress.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <iostream>
+
+using namespace dl;
+namespace po = boost::program_options;
+
+namespace {
+
+constexpr const char* program = "ch02_backprop";
+
+// The network's probability of class 1 on a grid around the XOR points (for the picture).
+util::BoundaryPicture xor_boundary(nn::Sequential& model, const data::Dataset& d) {
+    util::BoundaryPicture pic;
+    pic.title = "two-layer network, xor";
+    pic.x_min = pic.y_min = -1.1, pic.x_max = pic.y_max = 1.1;
+    for (std::size_t n = 0; n < d.size(); ++n)
+        pic.px.push_back(d.x(n, 0)), pic.py.push_back(d.x(n, 1)), pic.labels.push_back(d.labels[n]);
+    Tensor grid({pic.grid * pic.grid, 2});
+    const double step = (pic.x_max - pic.x_min) / static_cast<double>(pic.grid);
+    for (std::size_t r = 0; r < pic.grid; ++r)
+        for (std::size_t c = 0; c < pic.grid; ++c) {
+            grid(r * pic.grid + c, 0) = static_cast<float>(pic.x_min + (static_cast<double>(c) + 0.5) * step);
+            grid(r * pic.grid + c, 1) = static_cast<float>(pic.y_min + (static_cast<double>(r) + 0.5) * step);
+        }
+    // The softmax of two logits is the sigmoid of their difference: p1 = 1 / (1 + e^(z0 − z1)).
+    const Tensor& logits = model.forward(grid, nn::Mode::eval);
+    for (std::size_t i = 0; i < grid.dim(0); ++i)
+        pic.probability.push_back(1.0 / (1.0 + std::exp(static_cast<double>(logits(i, 0) - logits(i, 1)))));
+    return pic;
+}
+
+int run(int argc, const char* const argv[]) {
+    util::Cli cli(program, "backpropagation: a two-layer network on XOR, then an MLP on Fashion-MNIST (chapter 2)",
+                  {.epochs = 15, .batch_size = 32, .lr = 0.1});
+    cli.chapter_options().add_options()
+        ("hidden", po::value<int>()->default_value(128), "width of the hidden layer")
+        ("activation", po::value<std::string>()->default_value("relu"), "relu|tanh|sigmoid (Fashion-MNIST model)")
+        ("xor-epochs", po::value<int>()->default_value(200), "epochs for the XOR network");
+    if (!cli.parse(argc, argv)) return 0;
+    const util::CommonOptions& opt = cli.common();
+    if (!opt.save.empty() || !opt.resume.empty())
+        DL_THROW(UsageError, "--save and --resume are not supported by " << program << " yet");
+    const int hidden = cli.get<int>("hidden"), xor_epochs = cli.get<int>("xor-epochs");
+    if (hidden < 1) DL_THROW(UsageError, "--hidden must be at least 1, got " << hidden);
+    if (xor_epochs < 1) DL_THROW(UsageError, "--xor-epochs must be at least 1, got " << xor_epochs);
+    const nn::Activation activation = nn::parse_activation(cli.get<std::string>("activation"));
+    const int epochs = opt.quick ? std::min(opt.epochs, 3) : opt.epochs;
+    const std::filesystem::path out = opt.out;
+    const util::PlotMode plot_mode = util::parse_plot_mode(opt.plot);
+
+    // Check everything that can fail on bad input before writing to --out.
+    optim::make_optimizer(opt.optimizer_options());
+    const data::ImageSplits fashion = data::load_image_dataset(
+        {.data_dir = opt.data, .max_train = opt.quick ? 6000u : 0u, .max_test = opt.quick ? 2000u : 0u, .seed = opt.seed});
+
+    Rng rng(opt.seed);
+    train::MetricsCsv csv(out / "metrics.csv", /*with_run_column=*/true);
+    util::Json runs = util::Json::object();
+
+    // 1. XOR: 2 inputs, 8 tanh units, 2 logits. A hidden layer bends the boundary.
+    const data::Dataset xor_train = data::make_xor(400, rng), xor_test = data::make_xor(400, rng);
+    nn::Sequential xor_net = nn::mlp({2}, {8}, 2, nn::Activation::tanh, rng);
+    nn::SoftmaxCrossEntropy loss;
+    optim::GradientDescent xor_sgd(0.5);
+    const auto xor_history = train::fit(xor_net, loss, xor_sgd, xor_train, xor_test,
+                                        {.epochs = opt.quick ? std::min(xor_epochs, 100) : xor_epochs,
+                                         .batch_size = 32, .progress = false,
+                                         .on_epoch = [&](const train::EpochMetrics& m) { csv.write(m, "xor"); }},
+                                        rng);
+    const auto xor_result = train::evaluate(xor_net, loss, xor_test);
+    std::cout << "XOR with a 2-8-2 tanh network: test accuracy " << util::format_fixed(xor_result.accuracy, 3)
+              << " after " << xor_history.size() << " epochs (chapter 1's linear models: about 0.5)\n\n";
+    runs.set("xor", util::Json::object().set("test_accuracy", xor_result.accuracy).set("epochs", static_cast<int>(xor_history.size())));
+
+    // 2. Fashion-MNIST.
+    nn::Sequential model = nn::mlp(fashion.train.example_shape(), {static_cast<std::size_t>(hidden)},
+                                   static_cast<std::size_t>(fashion.train.num_classes), activation, rng);
+    std::cout << "Fashion-MNIST: " << fashion.train.size() << " train, " << fashion.validation.size()
+              << " validation, " << fashion.test.size() << " test images; " << opt.threads << " thread(s)\n"
+              << nn::summary(model);
+    auto optimizer = optim::make_optimizer(opt.optimizer_options());
+    const auto history = train::fit(model, loss, *optimizer, fashion.train, fashion.validation,
+                                    {.epochs = epochs, .batch_size = opt.batch_size, .progress = true,
+                                     .on_epoch = [&](const train::EpochMetrics& m) { csv.write(m, "fashion"); }},
+                                    rng);
+    const auto test = train::evaluate(model, loss, fashion.test);
+    double best_rate = 0;
+    for (const auto& m : history) best_rate = std::max(best_rate, m.examples_per_s);
+    std::cout << "test accuracy " << util::format_fixed(test.accuracy, 4) << ", test loss "
+              << util::format_fixed(test.loss, 4) << ", " << static_cast<long long>(best_rate)
+              << " examples/s (best epoch)\n";
+    runs.set("fashion", util::Json::object().set("test_accuracy", test.accuracy).set("epochs", epochs));
+
+    util::Json summary = train::summary_header(program, opt.seed);
+    summary.set("test_accuracy", test.accuracy).set("test_loss", test.loss).set("val_loss", history.back().val_loss);
+    summary.set("params", count_parameters(model)).set("epochs", epochs).set("examples_per_s", best_rate);
+    summary.set("threads", opt.threads).set("optimizer", opt.optimizer).set("lr", opt.lr);
+    summary.set("batch_size", opt.batch_size).set("hidden", hidden).set("quick", opt.quick);
+    summary.set("xor_test_accuracy", xor_result.accuracy).set("runs", runs);
+    util::write_file_atomically(out / "summary.json", summary.dump());
+
+    const bool plotted = train::plot_training_curves({{"MLP", history}}, out / "curves.png", plot_mode,
+                                                     "Fashion-MNIST, 784-" + std::to_string(hidden) + "-10 MLP",
+                                                     (out / "metrics.csv").string());
+    if (plotted) util::plot_decision_boundaries({xor_boundary(xor_net, xor_train)}, out / "xor_boundary.png", plot_mode);
+    std::cout << "wrote " << (out / "metrics.csv").string() << ", " << (out / "summary.json").string();
+    if (plotted && plot_mode == util::PlotMode::png)
+        std::cout << ", " << (out / "curves.png").string() << ", " << (out / "xor_boundary.png").string();
+    std::cout << '\n';
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    return util::run_main(program, [&] { return run(argc, argv); });
+}

@@ -1,0 +1,22 @@
+#pragma once
+// Model builders the chapters share.
+
+#include "dl/nn/sequential.hpp"
+#include "dl/rng.hpp"
+
+#include <string>
+#include <vector>
+
+namespace dl::nn {
+
+enum class Activation { relu, tanh, sigmoid };
+Activation parse_activation(const std::string& name);   // "relu" | "tanh" | "sigmoid"; else UsageError
+
+// A multilayer perceptron: Flatten (when the input has more than one axis), then for each hidden
+// width a Dense layer and the activation, then a Dense layer to `classes` logits (the softmax is in
+// the loss). Weights: He for ReLU layers, Xavier otherwise.
+//   mlp({1, 28, 28}, {128}, 10, Activation::relu, rng)  ->  the course text's Fashion-MNIST model
+Sequential mlp(const Shape& input, const std::vector<std::size_t>& hidden, std::size_t classes,
+               Activation activation, Rng& rng);
+
+}  // namespace dl::nn
