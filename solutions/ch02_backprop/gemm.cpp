@@ -155,14 +155,11 @@ struct Strided {
     Strided at(std::size_t l, std::size_t k) const { return {p + l * sl + k * sk, sl, sk}; }
 };
 
-// One k step of one panel: the W lanes (stride sl in memory) side by side, zeros past `width`.
+// One k step of one whole panel: its W lanes (stride sl in memory) side by side. The trip count is
+// fixed, so the loop unrolls (and is a vector copy when sl = 1).
 template <std::size_t W, class T>
-void pack_step(T* d, const T* s, std::size_t sl, std::size_t width) {
-    if (width == W) {  // the usual case: a fixed trip count, so it unrolls (and vectorises when sl = 1)
-        for (std::size_t l = 0; l < W; ++l) d[l] = s[l * sl];
-    } else {
-        for (std::size_t l = 0; l < W; ++l) d[l] = l < width ? s[l * sl] : T(0);
-    }
+void pack_step(T* d, const T* s, std::size_t sl) {
+    for (std::size_t l = 0; l < W; ++l) d[l] = s[l * sl];
 }
 
 // One stage of an in-register transpose: rows a = r[i] and b = r[i + h] swap the h × h blocks
@@ -194,31 +191,39 @@ void transpose_block(T* d, std::size_t ld_d, const T* s, std::size_t sl) {
     for (std::size_t k = 0; k < S; ++k) store(d + k * ld_d, r[k]);
 }
 
+// The last panel when W does not divide n: zeros, then the `width` lanes there are, each read
+// along k (contiguous when sk = 1).
+template <std::size_t W, class T>
+void pack_edge(T* d, Strided<T> x, std::size_t width, std::size_t kc) {
+    std::fill(d, d + kc * W, T(0));
+    for (std::size_t l = 0; l < width; ++l)
+        for (std::size_t k = 0; k < kc; ++k) d[k * W + l] = x.p[l * x.sl + k * x.sk];
+}
+
 // Packs n lanes × kc of x into panels of W lanes: panel p holds, for each k, the W values of lanes
 // pW … pW+W-1 side by side (zeros past n), panels one after another. The loop order follows
 // memory. When the lanes are contiguous (sl = 1) each source row is read once, across all panels.
 // Otherwise k is contiguous (sk = 1) and a panel is a transpose: S × S blocks are transposed in
-// registers, S the largest power of 2 dividing both W and a vector; scalar copies do the edges.
+// registers, S the largest power of 2 dividing both W and a vector; scalar copies do the k tail.
 template <std::size_t W, class T>
 void pack(T* dst, Strided<T> x, std::size_t n, std::size_t kc) {
-    const std::size_t panels = ceil_div(n, W);
-    const auto width = [&](std::size_t panel) { return std::min(W, n - panel * W); };
+    const std::size_t whole = n / W;
     if (x.sl == 1) {
         for (std::size_t k = 0; k < kc; ++k)
-            for (std::size_t panel = 0; panel < panels; ++panel)
-                pack_step<W>(dst + (panel * kc + k) * W, x.at(panel * W, k).p, 1, width(panel));
-        return;
-    }
-    constexpr std::size_t S = std::min(std::size_t{1} << std::countr_zero(W), vector_bytes / sizeof(T));
-    for (std::size_t panel = 0; panel < panels; ++panel) {
-        T* d = dst + panel * kc * W;
-        std::size_t k = 0;
-        if (width(panel) == W)
+            for (std::size_t panel = 0; panel < whole; ++panel)
+                pack_step<W>(dst + (panel * kc + k) * W, x.at(panel * W, k).p, 1);
+    } else {
+        constexpr std::size_t S = std::min(std::size_t{1} << std::countr_zero(W), vector_bytes / sizeof(T));
+        for (std::size_t panel = 0; panel < whole; ++panel) {
+            T* d = dst + panel * kc * W;
+            std::size_t k = 0;
             for (; k + S <= kc; k += S)
                 for (std::size_t l = 0; l < W; l += S)
                     transpose_block<S>(d + k * W + l, W, x.at(panel * W + l, k).p, x.sl);
-        for (; k < kc; ++k) pack_step<W>(d + k * W, x.at(panel * W, k).p, x.sl, width(panel));
+            for (; k < kc; ++k) pack_step<W>(d + k * W, x.at(panel * W, k).p, x.sl);
+        }
     }
+    if (n % W != 0) pack_edge<W>(dst + whole * kc * W, x.at(whole * W, 0), n % W, kc);
 }
 
 // The micro-kernel: the MR × NR tile acc = Σ_k a[k] ⊗ b[k] over one packed panel of A (MR values

@@ -22,7 +22,7 @@ TEST_CASE("ch02.dense_backward lets a two-layer network learn XOR", "[ch02][exer
 }
 
 TEST_CASE("ch02.dense_backward trains the MLP past 80% on 6000 Fashion-MNIST images in 3 epochs", "[ch02][exercise]") {
-    // The --quick configuration of ch02_backprop. The reference reaches about 0.83 here; 0.80 leaves
+    // A --quick-sized run (raw pixels, lr 0.1). The reference reaches about 0.83 here; 0.80 leaves
     // room for a correct solution that sums in another order, not for a wrong gradient.
     const auto fashion = data::load_image_dataset({.max_train = 6000, .max_test = 2000, .seed = 42});
     Rng rng(42);

@@ -3,6 +3,7 @@
 #include "dl/error.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 namespace dl::data {
 
@@ -60,6 +61,25 @@ Dataset select_classes(const Dataset& d, const std::vector<int>& classes) {
 void flatten(Dataset& d) {
     const std::size_t n = d.x.dim(0);
     d.x.reshape({n, n > 0 ? d.x.size() / n : shape_size(d.example_shape())});
+}
+
+}  // namespace dl::data
+
+namespace dl::data {
+
+Standardization standardization_of(const Dataset& train) {
+    DL_CHECK(train.x.size() > 0, "standardization_of: " << train.name << " is empty");
+    double sum = 0, sum_sq = 0;
+    for (const float v : train.x) sum += static_cast<double>(v), sum_sq += static_cast<double>(v) * static_cast<double>(v);
+    const double n = static_cast<double>(train.x.size()), mean = sum / n;
+    const double variance = std::max(sum_sq / n - mean * mean, 1e-12);
+    return {static_cast<float>(mean), static_cast<float>(std::sqrt(variance))};
+}
+
+void standardize(Dataset& d, const Standardization& s) {
+    DL_CHECK(s.stddev > 0, "standardize: the standard deviation must be positive, got " << s.stddev);
+    const float inv = 1.0f / s.stddev;
+    for (float& v : d.x) v = (v - s.mean) * inv;
 }
 
 }  // namespace dl::data

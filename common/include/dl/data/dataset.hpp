@@ -38,3 +38,16 @@ Dataset select_classes(const Dataset& d, const std::vector<int>& classes);
 void flatten(Dataset& d);
 
 }  // namespace dl::data
+
+namespace dl::data {
+
+// Standardisation: x ← (x − μ) / σ, with μ and σ the mean and standard deviation of every value
+// of the training set (one pair for all pixels, as torchvision's Normalize does for grey images).
+// Centred inputs of unit scale make the loss surface rounder, so SGD takes a larger useful step.
+struct Standardization {
+    float mean = 0, stddev = 1;
+};
+Standardization standardization_of(const Dataset& train);
+void standardize(Dataset& d, const Standardization& s);
+
+}  // namespace dl::data
