@@ -45,8 +45,9 @@ void gemm_blocked(Trans ta, Trans tb, std::size_t M, std::size_t N, std::size_t 
     // accumulators in a fixed-size local array the compiler keeps in registers. (2) Packing: copy a
     // KC × NC block of op(B) and an MC × KC block of op(A) into those panels, zero-padded at the
     // edges and with the transposes resolved, so the kernel sees one layout. (3) The loops over
-    // N, K and M blocks around them; beta applies only on the first K block. (4) An OpenMP parallel
-    // region in which the threads share the packed blocks and split the tiles between them.
+    // N, K and M blocks around them; beta applies only on the first K block. (4) Threads: give each
+    // OpenMP thread its own part of C (and its own packed blocks), so no thread waits for another;
+    // stay on one thread when the product is too small to pay for waking the others.
     DL_TODO("ch02.gemm_blocked");  // lesson: chapters/ch02_backprop/README.md#gemm-blocked
 }
 
