@@ -137,25 +137,11 @@ void bm_dot(benchmark::State& state, const char* variant, DotFn fn, DataCache* c
     dl::bench::add_peak_counters(state, *peak, flops, bytes, loop_seconds);
 }
 
-// Removes --short from the arguments (Google Benchmark rejects flags it does not know).
-bool take_short_flag(int& argc, char** argv) {
-    const char* env = std::getenv("DLFS_BENCH_SHORT");
-    bool short_mode = env != nullptr && std::strcmp(env, "") != 0 && std::strcmp(env, "0") != 0;
-    int kept = 1;
-    for (int i = 1; i < argc; ++i) {
-        if (std::strcmp(argv[i], "--short") == 0)
-            short_mode = true;
-        else
-            argv[kept++] = argv[i];
-    }
-    argc = kept;
-    return short_mode;
-}
 
 }  // namespace
 
 int main(int argc, char** argv) {
-    const bool short_mode = take_short_flag(argc, argv);
+    const bool short_mode = dl::bench::take_short_flag(argc, argv);
     benchmark::Initialize(&argc, argv);
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
 

@@ -200,20 +200,6 @@ void bm_gemm(benchmark::State& state, Row row, Shape shape, DataCache* cache,
     dl::bench::add_peak_counters(state, *peak, shape.flops(), shape.bytes(), seconds, row.threads);
 }
 
-// Removes --short from the arguments (Google Benchmark rejects flags it does not know).
-bool take_short_flag(int& argc, char** argv) {
-    const char* env = std::getenv("DLFS_BENCH_SHORT");
-    bool short_mode = env != nullptr && std::strcmp(env, "") != 0 && std::strcmp(env, "0") != 0;
-    int kept = 1;
-    for (int i = 1; i < argc; ++i) {
-        if (std::strcmp(argv[i], "--short") == 0)
-            short_mode = true;
-        else
-            argv[kept++] = argv[i];
-    }
-    argc = kept;
-    return short_mode;
-}
 
 // The products in one training step of the chapter's MLP (Dense 784 -> 128) on a batch of 32:
 //   forward    Y[32, 128]  = X[32, 784] · Wᵀ           (W stored [128, 784]: op(B) = Wᵀ)
@@ -239,7 +225,7 @@ std::string row_name(const Row& row, const Shape& s) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    const bool short_mode = take_short_flag(argc, argv);
+    const bool short_mode = dl::bench::take_short_flag(argc, argv);
     benchmark::Initialize(&argc, argv);
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
 

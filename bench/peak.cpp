@@ -3,6 +3,7 @@
 #include <time.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -62,6 +63,20 @@ void add_peak_counters(benchmark::State& state, const std::optional<Peak>& peak,
     const double flops_peak = threads == 1 ? peak->fma_flops_1t : peak->fma_flops_all;
     state.counters["pct_peak_flops"] = 100.0 * flops_per_iter * per_s / flops_peak;
     state.counters["pct_peak_bw"] = 100.0 * bytes_per_iter * per_s / peak->triad_bytes_all;
+}
+
+bool take_short_flag(int& argc, char** argv) {
+    const char* env = std::getenv("DLFS_BENCH_SHORT");
+    bool short_mode = env != nullptr && std::strcmp(env, "") != 0 && std::strcmp(env, "0") != 0;
+    int kept = 1;
+    for (int i = 1; i < argc; ++i) {
+        if (std::strcmp(argv[i], "--short") == 0)
+            short_mode = true;
+        else
+            argv[kept++] = argv[i];
+    }
+    argc = kept;
+    return short_mode;
 }
 
 }  // namespace dl::bench

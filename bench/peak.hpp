@@ -32,4 +32,9 @@ double thread_cpu_seconds();
 void add_peak_counters(benchmark::State& state, const std::optional<Peak>& peak, double flops_per_iter,
                        double bytes_per_iter, double loop_seconds, int threads = 1);
 
+// The short mode of every benchmark (CI's smoke test): true when --short is among the arguments
+// (it is removed from them, since Google Benchmark rejects flags it does not know) or
+// DLFS_BENCH_SHORT is set to something other than "" or "0".
+bool take_short_flag(int& argc, char** argv);
+
 }  // namespace dl::bench
