@@ -321,9 +321,13 @@ void gemm_loops(std::size_t M, std::size_t N, std::size_t K, T alpha, Strided<T>
     }
 }
 
-// Below 64³ multiply-adds per thread a call takes a few microseconds, no more than waking another
-// thread costs, so small products use fewer threads (the MLP's last layer runs on one).
-constexpr std::size_t min_work_per_thread = 64 * 64 * 64;
+// A parallel region waits for its slowest thread. On a quiet machine waking a thread costs a few
+// microseconds, but when another program holds a core the descheduled thread comes back only at
+// the next scheduler tick, milliseconds later: we measured the MLP's training (products of 3.2
+// million multiply-adds, ~25 µs each) fall from 110,000 to 1,400 images/s on two threads. So a
+// product goes parallel only with at least 2^23 multiply-adds (~60 µs) per thread; the
+// network's products then run on one thread, and the large ones (N ≥ 256) on all.
+constexpr std::size_t min_work_per_thread = std::size_t{1} << 23;
 
 }  // namespace
 

@@ -137,11 +137,12 @@ private:
 constexpr Trans no = Trans::no, yes = Trans::yes;
 
 // Shapes (M, N, K): ones, primes, tall and skinny, long K, and sizes past a typical cache block in
-// one dimension only (M > 512 rows, N > 1024 columns, K > 1024), plus two that are past a block
-// in two dimensions and big enough for gemm_blocked to use two threads.
+// one dimension only (M > 512 rows, N > 1024 columns, K > 1024), two past a block in two
+// dimensions, and 263 x 257 x 251 (primes, 17 million multiply-adds): big enough for gemm_blocked
+// to split C between two threads (it needs 2^23 per thread).
 const std::vector<std::array<std::size_t, 3>> awkward_shapes = {
     {1, 1, 1},    {7, 13, 5},   {127, 129, 131}, {1000, 3, 7},   {3, 1000, 5},  {5, 7, 1000},
-    {523, 9, 11}, {5, 1100, 7}, {9, 7, 1100},    {200, 520, 37}, {64, 80, 600},
+    {523, 9, 11}, {5, 1100, 7}, {9, 7, 1100},    {200, 520, 37}, {64, 80, 600}, {263, 257, 251},
 };
 
 // Every transpose case with three (alpha, beta, padding) settings: beta = 0 on a NaN-filled C;
