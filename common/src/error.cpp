@@ -38,7 +38,8 @@ void throw_not_implemented(const char* exercise, const char* file) {
         if (c == '_') c = '-';
     std::ostringstream out;
     out << "NotImplemented: " << name << " is not implemented yet: write it in " << rel
-        << " (lesson: chapters/" << chapter_dir << "/README.md#" << anchor << ')';
+        << " (lesson: chapters/" << chapter_dir << "/README.md#" << anchor << "), or take chapter "
+        << name.substr(0, name.find('.')) << " from the reference: --solutions " << name.substr(0, name.find('.'));
     throw NotImplemented(out.str());
 }
 

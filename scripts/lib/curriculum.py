@@ -82,6 +82,21 @@ def defining_file(chapter, func):
     return f"exercises/{chapter}/"
 
 
+def reference_chapters(build_dir):
+    """The chapters ('ch01', ...) a build takes from solutions/ (its DLFS_SOLUTIONS)."""
+    try:
+        with open(os.path.join(build_dir, "CMakeCache.txt")) as f:
+            for line in f:
+                if line.startswith("DLFS_SOLUTIONS:STRING="):
+                    value = line.split("=", 1)[1].strip()
+                    if value == "all":
+                        return {c[:4] for c in chapters()}
+                    return {p.strip()[:4] for p in re.split(r"[;,]", value) if p.strip().startswith("ch")}
+    except OSError:
+        pass
+    return set()
+
+
 def lesson_anchors(chapter):
     """GitHub-style anchors of the headings of a chapter's lesson, in order."""
     path = os.path.join(ROOT, "chapters", chapter, "README.md")

@@ -34,7 +34,8 @@ TEST_CASE("ch02.relu_backward passes the gradient where the input was positive",
     TensorD dx;
     relu_backward(dx, dy, x);
     REQUIRE(dx[0] == 0.0);
-    REQUIRE(dx[1] == 0.0);   // at 0 the derivative is taken as 0 (PyTorch's convention)
+    INFO("x = 0 must pass no gradient: the derivative at 0 is taken as 0 (PyTorch's convention)");
+    REQUIRE(dx[1] == 0.0);
     REQUIRE(dx[2] == 30.0);
     REQUIRE(dx[3] == 40.0);
 }

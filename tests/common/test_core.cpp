@@ -88,7 +88,8 @@ TEST_CASE("DL_TODO names the exercise the file and the lesson section", "[common
     } catch (const NotImplemented& e) {
         REQUIRE(std::string(e.what()) ==
                 "NotImplemented: ch02.dense_backward is not implemented yet: write it in "
-                "exercises/ch02_backprop/dense.cpp (lesson: chapters/ch02_backprop/README.md#dense-backward)");
+                "exercises/ch02_backprop/dense.cpp (lesson: chapters/ch02_backprop/README.md#dense-backward), "
+                "or take chapter ch02 from the reference: --solutions ch02");
     }
 }
 
