@@ -110,19 +110,7 @@ void bm_dot(benchmark::State& state, const char* variant, DotFn fn, DataCache* c
             const std::optional<dl::bench::Peak>* peak) {
     const auto n = static_cast<std::size_t>(state.range(0));
     const DotData& d = cache->get(n);
-    try {
-        if (const std::string error = validate(variant, fn, d); !error.empty()) {
-            state.SkipWithError(error.c_str());
-            return;
-        }
-    } catch (const dl::NotImplemented& e) {  // a learner's stub: skip it, keep the other rows
-        state.SkipWithError(e.what());
-        return;
-    } catch (const std::exception& e) {
-        const std::string error = std::string("dot ") + variant + " threw: " + e.what();
-        state.SkipWithError(error.c_str());
-        return;
-    }
+    if (!dl::bench::validated(state, std::string("dot ") + variant, [&] { return validate(variant, fn, d); })) return;
     const std::span<const float> x = d.x.span(), y = d.y.span();
     const double t0 = dl::bench::thread_cpu_seconds();
     for (auto _ : state) {

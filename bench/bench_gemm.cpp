@@ -174,19 +174,8 @@ void bm_gemm(benchmark::State& state, Row row, Shape shape, DataCache* cache,
     openblas_set_num_threads(row.threads);
     const GemmData& d = cache->get(shape);
     dl::Tensor C({shape.M, shape.N});
-    try {
-        if (const std::string error = validate(row.variant.c_str(), row.fn, d, C); !error.empty()) {
-            state.SkipWithError(error.c_str());
-            return;
-        }
-    } catch (const dl::NotImplemented& e) {  // a learner's stub: skip it, keep the other rows
-        state.SkipWithError(e.what());
+    if (!dl::bench::validated(state, "gemm " + row.variant, [&] { return validate(row.variant.c_str(), row.fn, d, C); }))
         return;
-    } catch (const std::exception& e) {
-        const std::string error = "gemm " + row.variant + " threw: " + e.what();
-        state.SkipWithError(error.c_str());
-        return;
-    }
     const double cpu0 = dl::bench::thread_cpu_seconds(), wall0 = wall_seconds();
     for (auto _ : state) {
         row.fn(shape.ta, shape.tb, shape.M, shape.N, shape.K, 1.0f, d.A.data(), d.lda, d.B.data(), d.ldb, 0.0f,

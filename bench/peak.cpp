@@ -1,5 +1,7 @@
 #include "peak.hpp"
 
+#include "dl/error.hpp"
+
 #include <time.h>
 
 #include <cstdlib>
@@ -77,6 +79,23 @@ bool take_short_flag(int& argc, char** argv) {
     }
     argc = kept;
     return short_mode;
+}
+
+bool validated(benchmark::State& state, const std::string& what, const std::function<std::string()>& validate) {
+    try {
+        if (const std::string error = validate(); !error.empty()) {
+            state.SkipWithError(error.c_str());
+            return false;
+        }
+    } catch (const dl::NotImplemented& e) {   // a learner's stub: its message says what to write
+        state.SkipWithError(e.what());
+        return false;
+    } catch (const std::exception& e) {
+        const std::string error = what + " threw: " + e.what();
+        state.SkipWithError(error.c_str());
+        return false;
+    }
+    return true;
 }
 
 }  // namespace dl::bench

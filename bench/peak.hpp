@@ -4,6 +4,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -31,6 +32,12 @@ double thread_cpu_seconds();
 // (Plain counters, not rate counters, so the console shows "pct_peak_bw=42.1", not "42.1/s".)
 void add_peak_counters(benchmark::State& state, const std::optional<Peak>& peak, double flops_per_iter,
                        double bytes_per_iter, double loop_seconds, int threads = 1);
+
+// Every benchmark checks its variant before timing it: runs `validate` (an error message, or ""
+// when the variant's output is right) and marks the benchmark skipped on an error or an
+// exception, a learner's NotImplemented stub included, so the other rows still run. Returns
+// whether timing may go on. `what` names the row in messages ("gemm blocked").
+bool validated(benchmark::State& state, const std::string& what, const std::function<std::string()>& validate);
 
 // The short mode of every benchmark (CI's smoke test): true when --short is among the arguments
 // (it is removed from them, since Google Benchmark rejects flags it does not know) or

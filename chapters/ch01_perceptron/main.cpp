@@ -68,32 +68,6 @@ std::vector<train::EpochMetrics> train_perceptron(Perceptron& p, const data::Dat
     return history;
 }
 
-// A picture of a 2-D classifier: its probability of class 1 on a grid around the points.
-template <class Probability>
-util::BoundaryPicture boundary(const std::string& title, const data::Dataset& d, Probability probability) {
-    util::BoundaryPicture pic;
-    pic.title = title;
-    pic.x_min = pic.y_min = 1e30;
-    pic.x_max = pic.y_max = -1e30;
-    for (std::size_t n = 0; n < d.size(); ++n) {
-        const double x = d.x(n, 0), y = d.x(n, 1);
-        pic.px.push_back(x), pic.py.push_back(y), pic.labels.push_back(d.labels[n]);
-        pic.x_min = std::min(pic.x_min, x), pic.x_max = std::max(pic.x_max, x);
-        pic.y_min = std::min(pic.y_min, y), pic.y_max = std::max(pic.y_max, y);
-    }
-    const double pad_x = 0.1 * (pic.x_max - pic.x_min), pad_y = 0.1 * (pic.y_max - pic.y_min);
-    pic.x_min -= pad_x, pic.x_max += pad_x, pic.y_min -= pad_y, pic.y_max += pad_y;
-    Tensor grid({pic.grid * pic.grid, 2});
-    for (std::size_t r = 0; r < pic.grid; ++r)
-        for (std::size_t c = 0; c < pic.grid; ++c) {
-            const double g = static_cast<double>(pic.grid);
-            grid(r * pic.grid + c, 0) = static_cast<float>(pic.x_min + (static_cast<double>(c) + 0.5) / g * (pic.x_max - pic.x_min));
-            grid(r * pic.grid + c, 1) = static_cast<float>(pic.y_min + (static_cast<double>(r) + 0.5) / g * (pic.y_max - pic.y_min));
-        }
-    pic.probability = probability(grid);
-    return pic;
-}
-
 struct RunResult {
     std::string run;
     double test_accuracy = 0, test_loss = 0;
@@ -177,12 +151,12 @@ int run(int argc, const char* const argv[]) {
         nn::Sequential model({2});
         model.add<nn::Logistic>(2, rng);
         report(fit_logistic("logistic-" + set, tr, va, te, model, false), "");
-        pictures.push_back(boundary("perceptron, " + set, tr, [&](const Tensor& g) {
+        pictures.push_back(util::boundary_picture("perceptron, " + set, tr, [&](const Tensor& g) {
             std::vector<double> v(g.dim(0));
             for (std::size_t i = 0; i < v.size(); ++i) v[i] = p.predict(g.row(i));
             return v;
         }));
-        pictures.push_back(boundary("logistic regression, " + set, tr, [&](const Tensor& g) {
+        pictures.push_back(util::boundary_picture("logistic regression, " + set, tr, [&](const Tensor& g) {
             const Tensor& prob = model.forward(g, nn::Mode::eval);
             return std::vector<double>(prob.begin(), prob.end());
         }));

@@ -30,23 +30,14 @@ constexpr const char* program = "ch02_backprop";
 
 // The network's probability of class 1 on a grid around the XOR points (for the picture).
 util::BoundaryPicture xor_boundary(nn::Sequential& model, const data::Dataset& d) {
-    util::BoundaryPicture pic;
-    pic.title = "two-layer network, xor";
-    pic.x_min = pic.y_min = -1.1, pic.x_max = pic.y_max = 1.1;
-    for (std::size_t n = 0; n < d.size(); ++n)
-        pic.px.push_back(d.x(n, 0)), pic.py.push_back(d.x(n, 1)), pic.labels.push_back(d.labels[n]);
-    Tensor grid({pic.grid * pic.grid, 2});
-    const double step = (pic.x_max - pic.x_min) / static_cast<double>(pic.grid);
-    for (std::size_t r = 0; r < pic.grid; ++r)
-        for (std::size_t c = 0; c < pic.grid; ++c) {
-            grid(r * pic.grid + c, 0) = static_cast<float>(pic.x_min + (static_cast<double>(c) + 0.5) * step);
-            grid(r * pic.grid + c, 1) = static_cast<float>(pic.y_min + (static_cast<double>(r) + 0.5) * step);
-        }
-    // The softmax of two logits is the sigmoid of their difference: p1 = 1 / (1 + e^(z0 − z1)).
-    const Tensor& logits = model.forward(grid, nn::Mode::eval);
-    for (std::size_t i = 0; i < grid.dim(0); ++i)
-        pic.probability.push_back(1.0 / (1.0 + std::exp(static_cast<double>(logits(i, 0) - logits(i, 1)))));
-    return pic;
+    return util::boundary_picture("two-layer network, xor", d, [&](const Tensor& grid) {
+        // The softmax of two logits is the sigmoid of their difference: p1 = 1 / (1 + e^(z0 − z1)).
+        const Tensor& logits = model.forward(grid, nn::Mode::eval);
+        std::vector<double> p(grid.dim(0));
+        for (std::size_t i = 0; i < p.size(); ++i)
+            p[i] = 1.0 / (1.0 + std::exp(static_cast<double>(logits(i, 0) - logits(i, 1))));
+        return p;
+    });
 }
 
 int run(int argc, const char* const argv[]) {

@@ -21,5 +21,7 @@ TEST_CASE("ch01.gradient_descent_step follows the reference curve on Fashion-MNI
     nn::BinaryCrossEntropy loss;
     optim::GradientDescent sgd(0.1);
     const auto history = train::fit(model, loss, sgd, train, val, {.epochs = 3, .batch_size = 32, .progress = false}, rng);
-    testing::check_reference_curve("ch01_perceptron", history);
+    const auto comparison = testing::compare_reference_curve("ch01_perceptron", history);
+    INFO(comparison.detail);
+    REQUIRE(comparison.matches);
 }

@@ -13,6 +13,12 @@ BatchIterator::BatchIterator(std::size_t n, std::size_t batch_size, Rng& rng, bo
     std::iota(order_.begin(), order_.end(), std::size_t{0});
 }
 
+BatchIterator::BatchIterator(std::size_t n, std::size_t batch_size)
+    : order_(n), batch_size_(batch_size), rng_(nullptr), shuffle_(false) {
+    DL_CHECK(batch_size > 0, "BatchIterator: the batch size must be positive");
+    std::iota(order_.begin(), order_.end(), std::size_t{0});
+}
+
 std::span<const std::size_t> BatchIterator::next() {
     // An epoch starts at position 0: shuffle then (a fresh permutation of the previous order).
     if (position_ == 0 && shuffle_) rng_->shuffle(order_);

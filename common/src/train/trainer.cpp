@@ -19,15 +19,16 @@ std::size_t count_correct(const std::vector<int>& predicted, std::span<const int
 
 Evaluation evaluate(nn::Sequential& model, nn::Loss& loss, const data::Dataset& data, std::size_t batch_size) {
     DL_CHECK(data.size() > 0, "evaluate: the dataset '" << data.name << "' is empty");
-    Rng unused(0);
-    data::BatchIterator batches(data.size(), batch_size, unused, /*shuffle=*/false);
+    data::BatchIterator batches(data.size(), batch_size);
+    Tensor x;
+    std::vector<int> labels;
     double loss_sum = 0;
     std::size_t correct = 0;
     for (auto idx = batches.next(); !idx.empty(); idx = batches.next()) {
-        const data::Dataset batch = data::subset(data, idx);
-        const Tensor& out = model.forward(batch.x, nn::Mode::eval);
-        loss_sum += static_cast<double>(loss.forward(out, batch.labels)) * static_cast<double>(idx.size());
-        correct += count_correct(loss.predict(out), batch.labels);
+        data::gather(x, labels, data, idx);
+        const Tensor& out = model.forward(x, nn::Mode::eval);
+        loss_sum += static_cast<double>(loss.forward(out, labels)) * static_cast<double>(idx.size());
+        correct += count_correct(loss.predict(out), labels);
     }
     const auto n = static_cast<double>(data.size());
     return {loss_sum / n, static_cast<double>(correct) / n};
@@ -41,6 +42,8 @@ std::vector<EpochMetrics> fit(nn::Sequential& model, nn::Loss& loss, optim::Opti
     const auto params = model.parameters();
     std::vector<EpochMetrics> history;
     data::BatchIterator batches(train.size(), options.batch_size, rng);
+    Tensor x;   // the batch, its buffers reused from batch to batch
+    std::vector<int> labels;
     for (int epoch = 1; epoch <= options.epochs; ++epoch) {
         std::ostringstream label;
         label << "epoch " << epoch << '/' << options.epochs;
@@ -49,11 +52,11 @@ std::vector<EpochMetrics> fit(nn::Sequential& model, nn::Loss& loss, optim::Opti
         double loss_sum = 0;
         std::size_t correct = 0, seen = 0;
         for (auto idx = batches.next(); !idx.empty(); idx = batches.next()) {
-            const data::Dataset batch = data::subset(train, idx);
+            data::gather(x, labels, train, idx);
             optimizer.zero_grad(params);
-            const Tensor& out = model.forward(batch.x, nn::Mode::train);
-            const float batch_loss = loss.forward(out, batch.labels);
-            correct += count_correct(loss.predict(out), batch.labels);
+            const Tensor& out = model.forward(x, nn::Mode::train);
+            const float batch_loss = loss.forward(out, labels);
+            correct += count_correct(loss.predict(out), labels);
             model.backward(loss.backward());
             optimizer.step(params);
             loss_sum += static_cast<double>(batch_loss) * static_cast<double>(idx.size());

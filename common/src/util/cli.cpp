@@ -1,5 +1,7 @@
 #include "dl/util/cli.hpp"
 
+#include "dl/util/plot.hpp"
+
 #include <omp.h>
 
 #include <iostream>
@@ -71,8 +73,7 @@ bool Cli::parse(int argc, const char* const argv[]) {
     o.batch_size = static_cast<std::size_t>(batch_size_raw_);
     if (!(o.lr > 0)) DL_THROW(UsageError, "--lr must be positive, got " << o.lr);
     if (o.threads < 1) DL_THROW(UsageError, "--threads must be at least 1, got " << o.threads);
-    if (o.plot != "png" && o.plot != "term" && o.plot != "none")
-        DL_THROW(UsageError, "--plot must be png, term or none, got '" << o.plot << "'");
+    parse_plot_mode(o.plot);   // throws UsageError for anything but png, term or none
     if (o.out.empty()) DL_THROW(UsageError, "--out must name a directory");
     if (!(o.momentum >= 0 && o.momentum < 1)) DL_THROW(UsageError, "--momentum must be in [0, 1), got " << o.momentum);
     if (!(o.beta1 >= 0 && o.beta1 < 1)) DL_THROW(UsageError, "--beta1 must be in [0, 1), got " << o.beta1);

@@ -4,6 +4,7 @@
 
 #include <gnuplot-iostream.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <unistd.h>
@@ -126,6 +127,35 @@ bool plot_decision_boundaries(const std::vector<BoundaryPicture>& pictures, cons
     gp << "unset multiplot\n";
     if (mode == PlotMode::png) gp << "set output\n";
     return true;
+}
+
+BoundaryPicture boundary_picture(const std::string& title, const data::Dataset& d,
+                                 const std::function<std::vector<double>(const Tensor& grid)>& probability) {
+    DL_CHECK(d.size() > 0 && d.x.rank() == 2 && d.x.dim(1) == 2,
+             "boundary_picture: expected 2-D points [N, 2], got " << to_string(d.x.shape()));
+    BoundaryPicture pic;
+    pic.title = title;
+    pic.x_min = pic.y_min = 1e30;
+    pic.x_max = pic.y_max = -1e30;
+    for (std::size_t n = 0; n < d.size(); ++n) {
+        const double x = d.x(n, 0), y = d.x(n, 1);
+        pic.px.push_back(x), pic.py.push_back(y), pic.labels.push_back(d.labels[n]);
+        pic.x_min = std::min(pic.x_min, x), pic.x_max = std::max(pic.x_max, x);
+        pic.y_min = std::min(pic.y_min, y), pic.y_max = std::max(pic.y_max, y);
+    }
+    const double pad_x = 0.1 * (pic.x_max - pic.x_min), pad_y = 0.1 * (pic.y_max - pic.y_min);
+    pic.x_min -= pad_x, pic.x_max += pad_x, pic.y_min -= pad_y, pic.y_max += pad_y;
+    const auto cells = static_cast<double>(pic.grid);
+    Tensor grid({pic.grid * pic.grid, 2});
+    for (std::size_t r = 0; r < pic.grid; ++r)
+        for (std::size_t c = 0; c < pic.grid; ++c) {
+            grid(r * pic.grid + c, 0) = static_cast<float>(pic.x_min + (static_cast<double>(c) + 0.5) / cells * (pic.x_max - pic.x_min));
+            grid(r * pic.grid + c, 1) = static_cast<float>(pic.y_min + (static_cast<double>(r) + 0.5) / cells * (pic.y_max - pic.y_min));
+        }
+    pic.probability = probability(grid);
+    DL_CHECK(pic.probability.size() == pic.grid * pic.grid,
+             "boundary_picture: the classifier gave " << pic.probability.size() << " values for " << grid.dim(0) << " points");
+    return pic;
 }
 
 }  // namespace dl::util

@@ -20,6 +20,8 @@ public:
     // an epoch may be smaller. shuffle = false keeps the order 0..n-1 (evaluation). rng must
     // outlive the iterator.
     BatchIterator(std::size_t n, std::size_t batch_size, Rng& rng, bool shuffle = true);
+    // In the order 0..n-1 every epoch (evaluation): no generator needed.
+    BatchIterator(std::size_t n, std::size_t batch_size);
     // The next batch's indices; empty when the epoch is over (the next call starts a new epoch,
     // reshuffled). The span stays valid until that new epoch begins.
     std::span<const std::size_t> next();
@@ -30,7 +32,7 @@ private:
     std::vector<std::size_t> order_;
     std::size_t batch_size_;
     std::size_t position_ = 0;
-    Rng* rng_;
+    Rng* rng_;       // nullptr: in order
     bool shuffle_;
 };
 

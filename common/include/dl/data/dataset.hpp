@@ -23,6 +23,9 @@ struct Dataset {
 
 // The examples at `indices`, in that order (a mini-batch, or a subset); an index out of range throws.
 Dataset subset(const Dataset& d, std::span<const std::size_t> indices);
+// The same examples and labels written into x and labels, which are resized and reused: the
+// training loop's per-batch copy, without a Dataset's name and class names.
+void gather(Tensor& x, std::vector<int>& labels, const Dataset& d, std::span<const std::size_t> indices);
 // Labels as a float tensor [N, 1] (for binary tasks: y in {0, 1}).
 Tensor labels_as_column(const Dataset& d);
 

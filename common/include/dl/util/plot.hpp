@@ -3,7 +3,10 @@
 // (--plot png), drawn in the terminal (--plot term), or not at all (--plot none). When gnuplot is
 // missing the run still succeeds: one warning line says how to install it and plot the CSV.
 
+#include "dl/data/dataset.hpp"
+
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -39,6 +42,12 @@ struct BoundaryPicture {
 };
 bool plot_decision_boundaries(const std::vector<BoundaryPicture>& pictures, const std::filesystem::path& png,
                               PlotMode mode);
+
+// The picture of a classifier of 2-D points d.x: [N, 2]: the points, a box around them (10% wider
+// on each side), and `probability` evaluated at the centres of the box's grid cells, which it
+// receives as one batch [grid², 2] in the picture's order (y outer, x inner).
+BoundaryPicture boundary_picture(const std::string& title, const data::Dataset& d,
+                                 const std::function<std::vector<double>(const Tensor& grid)>& probability);
 
 // true when the gnuplot program can be found.
 bool gnuplot_available();
