@@ -33,16 +33,16 @@ std::string device_description() {
     return out.str();
 }
 
-void check(int status, const char* what, const char* file, int line) {
+void check_status(int status, const char* what, const char* file, int line) {
     if (status == static_cast<int>(cudaSuccess)) return;
     DL_THROW(Error, what << " failed: " << cudaGetErrorString(static_cast<cudaError_t>(status)) << " at " << file
                          << ':' << line);
 }
 
 void check_launch(const char* kernel, const char* file, int line) {
-    check(static_cast<int>(cudaGetLastError()), kernel, file, line);
+    check_status(static_cast<int>(cudaGetLastError()), kernel, file, line);
 #ifndef NDEBUG
-    check(static_cast<int>(cudaDeviceSynchronize()), kernel, file, line);
+    check_status(static_cast<int>(cudaDeviceSynchronize()), kernel, file, line);
 #endif
 }
 

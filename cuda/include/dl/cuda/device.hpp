@@ -15,11 +15,11 @@ bool device_available(std::string* reason = nullptr);
 std::string device_description();
 
 // Throws dl::Error "<what> failed: <CUDA error string> at file:line" unless status is success.
-void check(int status, const char* what, const char* file, int line);
+void check_status(int status, const char* what, const char* file, int line);
 // Checks the last kernel launch (cudaGetLastError) and, in debug builds, waits for it to finish.
 void check_launch(const char* kernel, const char* file, int line);
 
 }  // namespace dl::cuda
 
-#define DL_CUDA_CHECK(call) ::dl::cuda::check(static_cast<int>(call), #call, __FILE__, __LINE__)
+#define DL_CUDA_CHECK(call) ::dl::cuda::check_status(static_cast<int>(call), #call, __FILE__, __LINE__)
 #define DL_CUDA_CHECK_LAUNCH(kernel) ::dl::cuda::check_launch(kernel, __FILE__, __LINE__)

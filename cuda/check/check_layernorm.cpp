@@ -1,0 +1,62 @@
+// Every layer-norm variant against the float64 reference, on shapes chosen to break row kernels:
+// one element, widths just under and over a warp, not a multiple of 4 (the scalar path) and a
+// multiple of 4 (the float4 path), more rows than a block holds, a long row, and no rows at all.
+#include "check.hpp"
+#include "reference_rows.hpp"
+
+#include "dl/cuda/buffer.hpp"
+#include "dl/cuda/device.hpp"
+#include "dl/cuda/layernorm.hpp"
+
+#include <cuda_runtime.h>
+
+#include <cstddef>
+#include <span>
+#include <string>
+
+namespace dl::cuda::check {
+
+namespace {
+
+struct Shape {
+    int R, C;
+};
+
+constexpr Shape full_shapes[] = {{0, 5},    {1, 1},    {3, 31},    {5, 33},   {7, 1000},
+                                 {2, 4097}, {1000, 40}, {64, 50000}};
+// Under compute-sanitizer: at most 3 rows of at most 256 columns (256: the float4 path).
+constexpr Shape small_shapes[] = {{0, 5}, {1, 1}, {3, 31}, {3, 33}, {2, 256}};
+
+constexpr float kEps = 1e-5f;   // PyTorch's default
+
+}  // namespace
+
+void check_layernorm(Checker& checker) {
+    const std::span<const Shape> shapes = checker.options().small ? std::span<const Shape>(small_shapes)
+                                                                  : std::span<const Shape>(full_shapes);
+    for (const LayerNormVariant& variant : layernorm_variants) {
+        for (const Shape& shape : shapes) {
+            const std::size_t n = static_cast<std::size_t>(shape.R) * static_cast<std::size_t>(shape.C);
+            const std::vector<float> x = checker.random(n);
+            const std::vector<float> gamma = checker.random(static_cast<std::size_t>(shape.C));
+            const std::vector<float> beta = checker.random(static_cast<std::size_t>(shape.C));
+
+            DeviceBuffer<float> X(x), Gamma(gamma), Beta(beta), Y(n);
+            Y.poison();
+            variant.fn(Y.data(), X.data(), Gamma.data(), Beta.data(), shape.R, shape.C, kEps, nullptr);
+            DL_CUDA_CHECK(cudaDeviceSynchronize());
+
+            // μ and σ² are FP32 sums of C terms (fp32_tol(C)); rsqrt (≤ 2 ulp) and the four operations
+            // of the write add a few ulps more (1e-6). Uniform [-1, 1) rows have σ² ≈ 1/3 and μ ≈ 0, so
+            // the block variant's Σx² − C·μ² loses nothing here.
+            const double tol = fp32_tol(static_cast<std::size_t>(shape.C)) + 1e-6;
+            checker.compare("layernorm/" + std::string(variant.name) + " " + std::to_string(shape.R) + "x" +
+                                std::to_string(shape.C),
+                            Y.download(),
+                            reference::layernorm_rows(x, gamma, beta, shape.R, shape.C, static_cast<double>(kEps)),
+                            tol);
+        }
+    }
+}
+
+}  // namespace dl::cuda::check
