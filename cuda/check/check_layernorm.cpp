@@ -47,8 +47,7 @@ void check_layernorm(Checker& checker) {
             DL_CUDA_CHECK(cudaDeviceSynchronize());
 
             // μ and σ² are FP32 sums of C terms (fp32_tol(C)); rsqrt (≤ 2 ulp) and the four operations
-            // of the write add a few ulps more (1e-6). Uniform [-1, 1) rows have σ² ≈ 1/3 and μ ≈ 0, so
-            // the block variant's Σx² − C·μ² loses nothing here.
+            // of the write add a few ulps more (1e-6).
             const double tol = fp32_tol(static_cast<std::size_t>(shape.C)) + 1e-6;
             checker.compare("layernorm/" + std::string(variant.name) + " " + std::to_string(shape.R) + "x" +
                                 std::to_string(shape.C),
@@ -56,6 +55,25 @@ void check_layernorm(Checker& checker) {
                             reference::layernorm_rows(x, gamma, beta, shape.R, shape.C, static_cast<double>(kEps)),
                             tol);
         }
+        // Rows far from zero (x in [999, 1001)): FP32 itself then knows μ only to about
+        // ε·1000·sqrt(C), which is σ·ε·1732·sqrt(C) with σ = 1/sqrt(3), so every variant is allowed
+        // fp32_tol(C)·1732. A one-pass Σx² − C·μ² without the block variant's shift would cancel
+        // catastrophically here (its σ² error ≈ ε·10⁶·sqrt(C) exceeds σ² itself) and fail by far.
+        const Shape offset_shape = checker.options().small ? Shape{2, 256} : Shape{4, 1000};
+        const std::size_t n = static_cast<std::size_t>(offset_shape.R) * static_cast<std::size_t>(offset_shape.C);
+        const std::vector<float> x = checker.random(n, 999.0f, 1001.0f);
+        const std::vector<float> gamma = checker.random(static_cast<std::size_t>(offset_shape.C));
+        const std::vector<float> beta = checker.random(static_cast<std::size_t>(offset_shape.C));
+        DeviceBuffer<float> X(x), Gamma(gamma), Beta(beta), Y(n);
+        Y.poison();
+        variant.fn(Y.data(), X.data(), Gamma.data(), Beta.data(), offset_shape.R, offset_shape.C, kEps, nullptr);
+        DL_CUDA_CHECK(cudaDeviceSynchronize());
+        checker.compare("layernorm/" + std::string(variant.name) + " " + std::to_string(offset_shape.R) + "x" +
+                            std::to_string(offset_shape.C) + " rows near 1000",
+                        Y.download(),
+                        reference::layernorm_rows(x, gamma, beta, offset_shape.R, offset_shape.C,
+                                                  static_cast<double>(kEps)),
+                        fp32_tol(static_cast<std::size_t>(offset_shape.C)) * 1732.0);
     }
 }
 
