@@ -55,10 +55,11 @@ void check_layernorm(Checker& checker) {
                             reference::layernorm_rows(x, gamma, beta, shape.R, shape.C, static_cast<double>(kEps)),
                             tol);
         }
-        // Rows far from zero (x in [999, 1001)): FP32 itself then knows μ only to about
-        // ε·1000·sqrt(C), which is σ·ε·1732·sqrt(C) with σ = 1/sqrt(3), so every variant is allowed
-        // fp32_tol(C)·1732. A one-pass Σx² − C·μ² without the block variant's shift would cancel
-        // catastrophically here (its σ² error ≈ ε·10⁶·sqrt(C) exceeds σ² itself) and fail by far.
+        // Rows far from zero (x in [999, 1001)): in FP32, μ itself is then known only to about
+        // ε·1000·sqrt(C) (partial sums near 1000·k round at their own size), which relative to
+        // σ = 1/sqrt(3) is ~10²·fp32_tol(C); the naive kernel's one-thread sum measured 18·fp32_tol(C),
+        // the others under 1×. A one-pass Σx² − C·μ² without the block variant's shift would cancel
+        // catastrophically (its σ² error ≈ ε·10⁶·sqrt(C) exceeds σ² itself) and be off by order 1.
         const Shape offset_shape = checker.options().small ? Shape{2, 256} : Shape{4, 1000};
         const std::size_t n = static_cast<std::size_t>(offset_shape.R) * static_cast<std::size_t>(offset_shape.C);
         const std::vector<float> x = checker.random(n, 999.0f, 1001.0f);
@@ -73,7 +74,7 @@ void check_layernorm(Checker& checker) {
                         Y.download(),
                         reference::layernorm_rows(x, gamma, beta, offset_shape.R, offset_shape.C,
                                                   static_cast<double>(kEps)),
-                        fp32_tol(static_cast<std::size_t>(offset_shape.C)) * 1732.0);
+                        fp32_tol(static_cast<std::size_t>(offset_shape.C)) * 200.0);
     }
 }
 

@@ -10,6 +10,7 @@
 
 #include <cuda_runtime.h>
 
+#include <cmath>
 #include <cstddef>
 #include <span>
 #include <string>
@@ -53,6 +54,23 @@ void check_softmax(Checker& checker) {
                                 std::to_string(shape.C),
                             Y.download(), reference::softmax_rows(x, shape.R, shape.C), tol);
         }
+        // Masked elements, as attention's mask makes them: −∞ in the first 3 columns (a thread's first
+        // element is then −∞, where exp(−∞ − (−∞)) would be NaN) and in every 7th; their outputs are 0.
+        const Shape masked = checker.options().small ? Shape{2, 256} : Shape{4, 1000};
+        const std::size_t n = static_cast<std::size_t>(masked.R) * static_cast<std::size_t>(masked.C);
+        std::vector<float> x = checker.random(n);
+        for (std::size_t k = 0; k < n; ++k) {
+            const std::size_t j = k % static_cast<std::size_t>(masked.C);
+            if (j < 3 || j % 7 == 0) x[k] = -INFINITY;
+        }
+        DeviceBuffer<float> X(x), Y(n);
+        Y.poison();
+        variant.fn(Y.data(), X.data(), masked.R, masked.C, nullptr);
+        DL_CUDA_CHECK(cudaDeviceSynchronize());
+        checker.compare("softmax/" + std::string(variant.name) + " " + std::to_string(masked.R) + "x" +
+                            std::to_string(masked.C) + " masked with -inf",
+                        Y.download(), reference::softmax_rows(x, masked.R, masked.C),
+                        fp32_tol(static_cast<std::size_t>(masked.C)) + 1e-6);
     }
 }
 

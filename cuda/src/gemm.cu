@@ -513,21 +513,25 @@ __global__ void __launch_bounds__(kWmmaThreads) gemm_tf32_wmma_kernel(int M, int
 #endif
 }
 
-// Whether every row of A and B starts 16-byte aligned (cudaMalloc'd base, row lengths K and N).
+// Whether every row of A, B and C starts 16-byte aligned (aligned bases, row lengths K and N multiples of 4).
 bool rows_aligned(int N, int K, const float* A, const float* B, const float* C) {
     auto aligned = [](const void* p) { return reinterpret_cast<size_t>(p) % 16 == 0; };
     return N % 4 == 0 && K % 4 == 0 && aligned(A) && aligned(B) && aligned(C);
 }
 
-bool nothing_to_do(int M, int N) { return M <= 0 || N <= 0; }
-
-// C = beta · C when K = 0 (the sum is empty); every kernel handles this anyway through its zero accumulators.
+// Checks the sizes; true when C is empty. (K = 0 is work: C = beta · C, which every kernel's zero
+// accumulators give.)
+bool nothing_to_do(int M, int N, int K) {
+    DL_CHECK(M >= 0 && N >= 0 && K >= 0, "gemm: M = " << M << ", N = " << N << ", K = " << K
+                                                      << "; sizes must not be negative");
+    return M == 0 || N == 0;
+}
 
 }  // namespace
 
 void gemm_naive(int M, int N, int K, float alpha, const float* A, const float* B, float beta, float* C,
                 cudaStream_t stream) {
-    if (nothing_to_do(M, N)) return;
+    if (nothing_to_do(M, N, K)) return;
     const dim3 threads(32, 32), blocks(ceil_div(M, 32), ceil_div(N, 32));
     gemm_naive_kernel<<<blocks, threads, 0, stream>>>(M, N, K, alpha, A, B, beta, C);
     DL_CUDA_CHECK_LAUNCH("gemm_naive_kernel");
@@ -535,7 +539,7 @@ void gemm_naive(int M, int N, int K, float alpha, const float* A, const float* B
 
 void gemm_coalesced(int M, int N, int K, float alpha, const float* A, const float* B, float beta, float* C,
                     cudaStream_t stream) {
-    if (nothing_to_do(M, N)) return;
+    if (nothing_to_do(M, N, K)) return;
     const dim3 threads(32, 32), blocks(ceil_div(N, 32), ceil_div(M, 32));
     gemm_coalesced_kernel<<<blocks, threads, 0, stream>>>(M, N, K, alpha, A, B, beta, C);
     DL_CUDA_CHECK_LAUNCH("gemm_coalesced_kernel");
@@ -543,7 +547,7 @@ void gemm_coalesced(int M, int N, int K, float alpha, const float* A, const floa
 
 void gemm_smem_tiled(int M, int N, int K, float alpha, const float* A, const float* B, float beta, float* C,
                      cudaStream_t stream) {
-    if (nothing_to_do(M, N)) return;
+    if (nothing_to_do(M, N, K)) return;
     const dim3 threads(kTile, kTile), blocks(ceil_div(N, kTile), ceil_div(M, kTile));
     gemm_smem_tiled_kernel<<<blocks, threads, 0, stream>>>(M, N, K, alpha, A, B, beta, C);
     DL_CUDA_CHECK_LAUNCH("gemm_smem_tiled_kernel");
@@ -551,7 +555,7 @@ void gemm_smem_tiled(int M, int N, int K, float alpha, const float* A, const flo
 
 void gemm_blocktile_1d(int M, int N, int K, float alpha, const float* A, const float* B, float beta, float* C,
                        cudaStream_t stream) {
-    if (nothing_to_do(M, N)) return;
+    if (nothing_to_do(M, N, K)) return;
     const dim3 blocks(ceil_div(N, k1dBN), ceil_div(M, k1dBM));
     gemm_blocktile_1d_kernel<<<blocks, k1dThreads, 0, stream>>>(M, N, K, alpha, A, B, beta, C);
     DL_CUDA_CHECK_LAUNCH("gemm_blocktile_1d_kernel");
@@ -559,7 +563,7 @@ void gemm_blocktile_1d(int M, int N, int K, float alpha, const float* A, const f
 
 void gemm_blocktile_2d(int M, int N, int K, float alpha, const float* A, const float* B, float beta, float* C,
                        cudaStream_t stream) {
-    if (nothing_to_do(M, N)) return;
+    if (nothing_to_do(M, N, K)) return;
     const dim3 blocks(ceil_div(N, k2dBN), ceil_div(M, k2dBM));
     gemm_blocktile_2d_kernel<<<blocks, k2dThreads, 0, stream>>>(M, N, K, alpha, A, B, beta, C);
     DL_CUDA_CHECK_LAUNCH("gemm_blocktile_2d_kernel");
@@ -567,7 +571,7 @@ void gemm_blocktile_2d(int M, int N, int K, float alpha, const float* A, const f
 
 void gemm_vectorized(int M, int N, int K, float alpha, const float* A, const float* B, float beta, float* C,
                      cudaStream_t stream) {
-    if (nothing_to_do(M, N)) return;
+    if (nothing_to_do(M, N, K)) return;
     const dim3 blocks(ceil_div(N, k2dBN), ceil_div(M, k2dBM));
     if (rows_aligned(N, K, A, B, C))
         gemm_vectorized_kernel<true><<<blocks, k2dThreads, 0, stream>>>(M, N, K, alpha, A, B, beta, C);
@@ -579,7 +583,7 @@ void gemm_vectorized(int M, int N, int K, float alpha, const float* A, const flo
 template <int BM, int BN, int BK, int TM, int TN>
 void launch_double_buffered(int M, int N, int K, float alpha, const float* A, const float* B, float beta, float* C,
                             cudaStream_t stream) {
-    if (nothing_to_do(M, N)) return;
+    if (nothing_to_do(M, N, K)) return;
     constexpr int threads = (BM / TM) * (BN / TN);
     const dim3 blocks(ceil_div(N, BN), ceil_div(M, BM));
     if (rows_aligned(N, K, A, B, C))
@@ -592,7 +596,7 @@ void launch_double_buffered(int M, int N, int K, float alpha, const float* A, co
 template <int BM, int BN, int BK, int WM, int WN, int WN_ITER, int TM, int TN, int THREADS>
 void launch_warptiled(int M, int N, int K, float alpha, const float* A, const float* B, float beta, float* C,
                       cudaStream_t stream) {
-    if (nothing_to_do(M, N)) return;
+    if (nothing_to_do(M, N, K)) return;
     const dim3 blocks(ceil_div(N, BN), ceil_div(M, BM));
     if (rows_aligned(N, K, A, B, C))
         gemm_warptiled_kernel<BM, BN, BK, WM, WN, WN_ITER, TM, TN, THREADS, true>
@@ -604,7 +608,13 @@ void launch_warptiled(int M, int N, int K, float alpha, const float* A, const fl
 }
 
 // The configurations bench_cuda times side by side (gemm_tunings); a name spells the rung, the block
-// tile BM x BN, the K step and the threads per block.
+// tile BM x BN, the K step and the threads per block. The template arguments, in order:
+//   double_buffered  BM, BN, BK, TM, TN                    (threads = BM/TM · BN/TN)
+//   warptiled        BM, BN, BK, WM, WN, WN_ITER, TM, TN, THREADS
+// so rung 8's default (k8_t256) gives each of 8 warps a 32 × 64 tile, covered in WN_ITER = 2
+// sub-tiles of 32 × 32, in which a thread owns 8 × 4: its 8 columns of B are two groups of 4, 32
+// floats apart, where rung 7's thread has 8 adjacent ones. A warp of rung 8 then reads 8 adjacent
+// float4s of B (128 bytes, one shared-memory wavefront); one of rung 7 reads 16 float4s 32 bytes apart.
 #define DL_GEMM_CONFIG(name, launch)                                                                 \
     void name(int M, int N, int K, float alpha, const float* A, const float* B, float beta, float* C, \
               cudaStream_t stream) {                                                                  \
@@ -630,7 +640,7 @@ void gemm_warptiled(int M, int N, int K, float alpha, const float* A, const floa
 
 void gemm_tf32_wmma(int M, int N, int K, float alpha, const float* A, const float* B, float beta, float* C,
                     cudaStream_t stream) {
-    if (nothing_to_do(M, N)) return;
+    if (nothing_to_do(M, N, K)) return;
     int device = 0, major = 0;
     DL_CUDA_CHECK(cudaGetDevice(&device));
     DL_CUDA_CHECK(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device));

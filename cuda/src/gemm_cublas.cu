@@ -28,7 +28,9 @@ cublasHandle_t handle(cublasMath_t mode) {
 // so C = A·B is computed as Cᵀ = Bᵀ·Aᵀ: cuBLAS multiplies "B" (N × K) by "A" (K × M), no transposes.
 void sgemm(cublasMath_t mode, int M, int N, int K, float alpha, const float* A, const float* B, float beta, float* C,
            cudaStream_t stream) {
-    if (M <= 0 || N <= 0) return;
+    DL_CHECK(M >= 0 && N >= 0 && K >= 0, "gemm_cublas: M = " << M << ", N = " << N << ", K = " << K
+                                                             << "; sizes must not be negative");
+    if (M == 0 || N == 0) return;
     cublasHandle_t h = handle(mode);
     check_cublas(cublasSetStream(h, stream), "cublasSetStream");
     // A leading dimension must be at least 1 even when K = 0 (an empty sum: C = beta · C).

@@ -92,7 +92,7 @@ constexpr int kBlockThreads = 256;
 // μ = x₀ + Σd / C and σ² = Σd² / C − (Σd / C)² (clamped at 0: rounding can push a tiny variance below
 // it). Pass 2 writes; it re-reads the row, mostly from L1. Without the shift by x₀, the one-pass σ²
 // would lose about log10(μ²/σ²) of FP32's 7 digits on a row far from zero (Σx² and Cμ² nearly cancel);
-// shifted, d is of the size of σ, and nothing cancels.
+// shifted, d is of the size of σ and little cancels (unless x₀ is an outlier of its row).
 __global__ void layernorm_rows_block_kernel(float* Y, const float* X, const float* gamma, const float* beta, int C,
                                             float eps, bool vectorised) {
     __shared__ float partial[32];

@@ -119,7 +119,7 @@ __global__ void softmax_rows_online_kernel(float* Y, const float* X, int C, bool
         if (v > m) {
             s = s * expf(m - v) + 1.0f;   // at m = −∞ this is 0 · 0 + 1
             m = v;
-        } else {
+        } else if (m != -INFINITY) {   // v ≤ m = −∞ is a masked element: it adds 0, not exp(−∞ + ∞) = NaN
             s += expf(v - m);
         }
     });

@@ -41,8 +41,8 @@ void gemm_vectorized(int M, int N, int K, float alpha, const float* A, const flo
 //    while the current one is multiplied, one barrier per K step
 void gemm_double_buffered(int M, int N, int K, float alpha, const float* A, const float* B, float beta, float* C,
                           cudaStream_t stream);
-// 8. as 7, with a warp's threads covering a compact warp tile (fewer shared-memory bank conflicts,
-//    more broadcasts)
+// 8. as 7, with a warp's threads covering a compact warp tile, and each thread's columns split in
+//    two groups of 4 (fewer shared-memory bank conflicts, more broadcasts)
 void gemm_warptiled(int M, int N, int K, float alpha, const float* A, const float* B, float beta, float* C,
                     cudaStream_t stream);
 // 9. tensor cores, TF32 inputs (10-bit mantissa) with FP32 accumulation, through WMMA fragments:
@@ -80,8 +80,9 @@ inline constexpr std::array<GemmVariant, 11> gemm_variants{{
 }};
 
 // Configurations of rungs 7 and 8, timed side by side by bench_cuda; a name spells the rung, the
-// block tile, the K step and the threads per block. gemm_double_buffered and gemm_warptiled each use
-// the one of theirs that was fastest on an H100 at N = 4096 (cuda/README.md).
+// block tile, the K step and the threads per block. gemm_warptiled uses the one of its configurations
+// that was fastest on an H100 at N = 4096; gemm_double_buffered the k8 one, within noise of its k16
+// one and with half the shared memory (cuda/README.md).
 #define DL_GEMM_DECLARE(name)                                                                              \
     void name(int M, int N, int K, float alpha, const float* A, const float* B, float beta, float* C, \
               cudaStream_t stream);

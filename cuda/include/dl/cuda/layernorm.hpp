@@ -20,7 +20,8 @@ void layernorm_rows_naive(float* Y, const float* X, const float* gamma, const fl
 // one warp per row, mean and variance by warp-shuffle reductions, the row read coalesced
 void layernorm_rows_warp(float* Y, const float* X, const float* gamma, const float* beta, int R, int C, float eps,
                          cudaStream_t stream);
-// one block per row: the sums of x and x² in one pass with block reductions, then one write pass
+// one block per row: the sums of d = x − x₀ and d² (x₀ the row's first element, so that little
+// cancels) in one pass with block reductions, then one write pass
 // (fused: two reads of X and one write of Y, the fewest a row too large for registers allows)
 void layernorm_rows_block(float* Y, const float* X, const float* gamma, const float* beta, int R, int C, float eps,
                           cudaStream_t stream);
