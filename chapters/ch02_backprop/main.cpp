@@ -99,6 +99,7 @@ int run(int argc, const char* const argv[]) {
     auto optimizer = optim::make_optimizer(opt.optimizer_options());
     const auto history = train::fit(model, loss, *optimizer, fashion.train, fashion.validation,
                                     {.epochs = epochs, .batch_size = opt.batch_size, .progress = true,
+                                     .schedule = opt.schedule,
                                      .on_epoch = [&](const train::EpochMetrics& m) { csv.write(m, "fashion"); }},
                                     rng);
     const auto test = train::evaluate(model, loss, fashion.test);

@@ -32,6 +32,18 @@ TEST_CASE("Cli fills the common options and keeps the defaults", "[common][infra
     REQUIRE(cli.common().threads >= 1);
 }
 
+TEST_CASE("Cli reads the learning-rate schedule", "[common][infra]") {
+    util::Cli cli("prog", "test", {});
+    REQUIRE(parse(cli, {"--lr-schedule", "cosine", "--lr-min", "0.001", "--warmup-steps", "100"}));
+    REQUIRE(cli.common().schedule.kind == "cosine");
+    REQUIRE(cli.common().schedule.min_lr == 0.001);
+    REQUIRE(cli.common().schedule.warmup_steps == 100);
+    util::Cli defaults("prog", "test", {});
+    REQUIRE(parse(defaults, {}));
+    REQUIRE(defaults.common().schedule.kind == "none");
+    REQUIRE(defaults.common().schedule.warmup_steps == 0);
+}
+
 TEST_CASE("Cli rejects bad values with a message naming the option", "[common][infra]") {
     const std::vector<std::pair<std::vector<const char*>, std::string>> cases{
         {{"--lr", "0"}, "--lr"},
@@ -44,6 +56,14 @@ TEST_CASE("Cli rejects bad values with a message naming the option", "[common][i
         {{"--optimizer", "adamm"}, "--optimizer"},
         {{"--no-such-option"}, "no-such-option"},
         {{"--threads", "0"}, "--threads"},
+        {{"--rho", "1"}, "--rho"},
+        {{"--eps", "-1e-8"}, "--eps"},
+        {{"--lr-schedule", "linear"}, "--lr-schedule"},
+        {{"--lr-step", "0"}, "--lr-step"},
+        {{"--lr-gamma", "0"}, "--lr-gamma"},
+        {{"--lr-gamma", "1.5"}, "--lr-gamma"},
+        {{"--lr-min", "-0.1"}, "--lr-min"},
+        {{"--warmup-steps", "-1"}, "--warmup-steps"},
     };
     for (const auto& [args, option] : cases) {
         CAPTURE(option);

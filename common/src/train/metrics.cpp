@@ -11,13 +11,14 @@ MetricsCsv::MetricsCsv(const std::filesystem::path& path, bool with_run_column) 
     out_.open(path, std::ios::trunc);
     DL_CHECK(out_.good(), "cannot write " << path.string() << ": check --out names a writable directory");
     if (with_run_) out_ << "run,";
-    out_ << "epoch,train_loss,train_acc,val_loss,val_acc,seconds,examples_per_s\n" << std::flush;
+    out_ << "epoch,train_loss,train_acc,val_loss,val_acc,seconds,examples_per_s,lr\n" << std::flush;
 }
 
 void MetricsCsv::write(const EpochMetrics& m, const std::string& run) {
     if (with_run_) out_ << run << ',';
     out_ << m.epoch << ',' << std::setprecision(6) << m.train_loss << ',' << m.train_acc << ',' << m.val_loss << ','
-         << m.val_acc << ',' << m.seconds << ',' << std::setprecision(8) << m.examples_per_s << '\n'
+         << m.val_acc << ',' << m.seconds << ',' << std::setprecision(8) << m.examples_per_s << ','
+         << std::setprecision(6) << m.lr << '\n'
          << std::flush;
 }
 

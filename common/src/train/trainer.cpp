@@ -42,6 +42,10 @@ std::vector<EpochMetrics> fit(nn::Sequential& model, nn::Loss& loss, optim::Opti
     const auto params = model.parameters();
     std::vector<EpochMetrics> history;
     data::BatchIterator batches(train.size(), options.batch_size, rng);
+    const double base_lr = optimizer.lr();
+    const optim::LrSchedule schedule(options.schedule, base_lr, options.epochs,
+                                     static_cast<long>(batches.batches_per_epoch()));
+    long step = 0;
     Tensor x;   // the batch, its buffers reused from batch to batch
     std::vector<int> labels;
     for (int epoch = 1; epoch <= options.epochs; ++epoch) {
@@ -58,7 +62,9 @@ std::vector<EpochMetrics> fit(nn::Sequential& model, nn::Loss& loss, optim::Opti
             const float batch_loss = loss.forward(out, labels);
             correct += count_correct(loss.predict(out), labels);
             model.backward(loss.backward());
+            if (schedule.active()) optimizer.set_lr(schedule.lr(epoch - 1, step));
             optimizer.step(params);
+            ++step;
             loss_sum += static_cast<double>(batch_loss) * static_cast<double>(idx.size());
             seen += idx.size();
             bar.advance("loss " + util::format_fixed(loss_sum / static_cast<double>(seen), 4));
@@ -69,6 +75,7 @@ std::vector<EpochMetrics> fit(nn::Sequential& model, nn::Loss& loss, optim::Opti
         m.train_loss = loss_sum / static_cast<double>(seen);
         m.train_acc = static_cast<double>(correct) / static_cast<double>(seen);
         m.examples_per_s = static_cast<double>(seen) / m.seconds;
+        m.lr = optimizer.lr();
         bar.finish();
         if (validation.size() > 0) {
             const Evaluation v = evaluate(model, loss, validation);
@@ -83,6 +90,7 @@ std::vector<EpochMetrics> fit(nn::Sequential& model, nn::Loss& loss, optim::Opti
                       << " s  " << static_cast<long long>(m.examples_per_s) << " examples/s" << std::endl;
         if (options.on_epoch) options.on_epoch(m);
     }
+    optimizer.set_lr(base_lr);   // a schedule changed it step by step; the next fit starts from η again
     return history;
 }
 

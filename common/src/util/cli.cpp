@@ -38,8 +38,20 @@ Cli::Cli(std::string program, std::string description, CommonOptions defaults)
         ("momentum", po::value<double>(&o.momentum)->default_value(o.momentum, shown(o.momentum)), "momentum (momentum, nesterov)")
         ("beta1", po::value<double>(&o.beta1)->default_value(o.beta1, shown(o.beta1)), "Adam's beta1")
         ("beta2", po::value<double>(&o.beta2)->default_value(o.beta2, shown(o.beta2)), "Adam's beta2")
-        ("eps", po::value<double>(&o.eps)->default_value(o.eps, shown(o.eps)), "epsilon of the adaptive optimizers")
+        ("eps", po::value<double>(&o.eps)->default_value(o.eps, o.eps > 0 ? shown(o.eps) : "auto"),
+         "epsilon of the adaptive optimizers (auto: 1e-6 for adadelta, 1e-8 for the others)")
+        ("rho", po::value<double>(&o.rho)->default_value(o.rho, shown(o.rho)), "decay of the running averages (rmsprop, adadelta)")
         ("weight-decay", po::value<double>(&o.weight_decay)->default_value(o.weight_decay, shown(o.weight_decay)), "weight decay")
+        ("lr-schedule", po::value<std::string>(&o.schedule.kind)->default_value(o.schedule.kind),
+         "none|step|exponential|cosine (chapter 3)")
+        ("lr-step", po::value<int>(&o.schedule.step_epochs)->default_value(o.schedule.step_epochs),
+         "step schedule: multiply the rate by --lr-gamma every this many epochs")
+        ("lr-gamma", po::value<double>(&o.schedule.gamma)->default_value(o.schedule.gamma, shown(o.schedule.gamma)),
+         "step and exponential schedules: the factor")
+        ("lr-min", po::value<double>(&o.schedule.min_lr)->default_value(o.schedule.min_lr, shown(o.schedule.min_lr)),
+         "cosine schedule: the final rate")
+        ("warmup-steps", po::value<long>(&o.schedule.warmup_steps)->default_value(o.schedule.warmup_steps),
+         "raise the rate linearly over this many first steps (0: no warm-up)")
         ("seed", po::value<std::uint64_t>(&o.seed)->default_value(o.seed), "random seed (same seed, same run)")
         ("threads", po::value<int>(&o.threads)->default_value(omp_get_num_procs()), "threads (default: all cores)")
         ("data", po::value<std::string>(&o.data)->default_value(o.data),
@@ -78,7 +90,9 @@ bool Cli::parse(int argc, const char* const argv[]) {
     if (!(o.momentum >= 0 && o.momentum < 1)) DL_THROW(UsageError, "--momentum must be in [0, 1), got " << o.momentum);
     if (!(o.beta1 >= 0 && o.beta1 < 1)) DL_THROW(UsageError, "--beta1 must be in [0, 1), got " << o.beta1);
     if (!(o.beta2 >= 0 && o.beta2 < 1)) DL_THROW(UsageError, "--beta2 must be in [0, 1), got " << o.beta2);
-    if (!(o.eps > 0)) DL_THROW(UsageError, "--eps must be positive, got " << o.eps);
+    if (!(o.eps >= 0)) DL_THROW(UsageError, "--eps must be positive (or 0 for each optimizer's usual value), got " << o.eps);
+    if (!(o.rho >= 0 && o.rho < 1)) DL_THROW(UsageError, "--rho must be in [0, 1), got " << o.rho);
+    optim::check_schedule_options(o.schedule);
     if (!(o.weight_decay >= 0)) DL_THROW(UsageError, "--weight-decay must be >= 0, got " << o.weight_decay);
     optim::check_optimizer_name(o.optimizer);
     omp_set_num_threads(o.threads);

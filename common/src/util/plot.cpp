@@ -90,6 +90,46 @@ bool plot_panels(const std::vector<Panel>& panels, const std::filesystem::path& 
     return true;
 }
 
+bool plot_contour_paths(const std::vector<ContourPicture>& pictures, const std::filesystem::path& png,
+                        PlotMode mode) {
+    if (!ready(mode, "") || pictures.empty()) return false;
+    std::cout << std::flush;
+    Gnuplot gp(gnuplot_program());
+    const int n = static_cast<int>(pictures.size());
+    set_terminal(gp, mode, png, 520 * n, 560);
+    gp << "set multiplot layout 1," << n << "\n";
+    gp << "set key below maxrows 3 font ',9'\n";
+    for (const auto& pic : pictures) {
+        DL_CHECK(pic.f && pic.grid >= 2 && !pic.levels.empty(), "plot_contour_paths: '" << pic.title
+                                                                    << "' needs a function, a grid and levels");
+        gp << "set title " << quoted(pic.title) << "\n";
+        gp << "set xrange [" << pic.x_min << ':' << pic.x_max << "]\nset yrange [" << pic.y_min << ':' << pic.y_max
+           << "]\n";
+        // gnuplot traces the contour lines of the sampled surface into a data block, which the 2-D
+        // plot then draws under the paths.
+        gp << "set contour base\nunset surface\nset view map\nset cntrparam levels discrete ";
+        for (std::size_t i = 0; i < pic.levels.size(); ++i) gp << (i ? "," : "") << pic.levels[i];
+        gp << "\nset table $contours\nsplot '-' using 1:2:3 with lines notitle\n";
+        std::vector<std::vector<std::tuple<double, double, double>>> rows(pic.grid);
+        for (std::size_t r = 0; r < pic.grid; ++r)
+            for (std::size_t c = 0; c < pic.grid; ++c) {
+                const double x = pic.x_min + (pic.x_max - pic.x_min) * static_cast<double>(c) / static_cast<double>(pic.grid - 1);
+                const double y = pic.y_min + (pic.y_max - pic.y_min) * static_cast<double>(r) / static_cast<double>(pic.grid - 1);
+                rows[r].emplace_back(x, y, pic.f(x, y));
+            }
+        gp.send2d(rows);
+        gp << "unset table\nunset contour\n";
+        gp << "plot $contours using 1:2 with lines lc rgb '#c8c8c8' notitle";
+        for (const auto& path : pic.paths) gp << ", '-' with lines lw 2 title " << quoted(path.title);
+        gp << ", '-' with points pt 3 ps 2.5 lw 2 lc rgb 'black' title 'minimum'\n";
+        for (const auto& path : pic.paths) gp.send1d(std::make_tuple(path.x, path.y));
+        gp.send1d(std::vector<std::pair<double, double>>{{pic.mark_x, pic.mark_y}});
+    }
+    gp << "unset multiplot\n";
+    if (mode == PlotMode::png) gp << "set output\n";
+    return true;
+}
+
 bool plot_decision_boundaries(const std::vector<BoundaryPicture>& pictures, const std::filesystem::path& png,
                               PlotMode mode) {
     if (!ready(mode, "") || pictures.empty()) return false;

@@ -6,6 +6,7 @@
 #include "dl/nn/loss.hpp"
 #include "dl/nn/sequential.hpp"
 #include "dl/optim/optimizer.hpp"
+#include "dl/optim/schedule.hpp"
 #include "dl/rng.hpp"
 
 #include <functional>
@@ -20,6 +21,7 @@ struct EpochMetrics {
     double val_loss = 0, val_acc = 0;       // on the validation set after the epoch
     double seconds = 0;                     // training time of the epoch (evaluation excluded)
     double examples_per_s = 0;
+    double lr = 0;                          // the learning rate of the epoch's last step
 };
 
 struct Evaluation {
@@ -30,6 +32,7 @@ struct FitOptions {
     int epochs = 10;
     std::size_t batch_size = 32;
     bool progress = true;   // a progress bar on a terminal, and one line per epoch (on any output)
+    optim::ScheduleOptions schedule = {};   // the learning rate by epoch and step (default: constant)
     std::function<void(const EpochMetrics&)> on_epoch = {};   // after each epoch (print, write CSV)
 };
 

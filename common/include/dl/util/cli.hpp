@@ -1,11 +1,13 @@
 #pragma once
 // The command line every chapter executable shares (Boost.Program_options):
 //   --epochs --batch-size --lr --optimizer --seed --threads --data --out --plot --quick --save --resume
-// plus the optimizer settings (--momentum --beta1 --beta2 --eps --weight-decay). A chapter adds
+// plus the optimizer settings (--momentum --beta1 --beta2 --eps --rho --weight-decay) and the
+// learning-rate schedule (--lr-schedule --lr-step --lr-gamma --lr-min --warmup-steps). A chapter adds
 // its own options with chapter_options(). `--help` lists every option with its default. A bad
 // value throws UsageError naming the option, and run_main turns that into exit status 2.
 
 #include "dl/optim/optimizer.hpp"
+#include "dl/optim/schedule.hpp"
 
 #include <boost/program_options.hpp>
 
@@ -20,7 +22,7 @@ struct CommonOptions {
     std::size_t batch_size = 32;
     double lr = 0.1;
     std::string optimizer = "sgd";
-    double momentum = 0.9, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weight_decay = 0.0;
+    double momentum = 0.9, beta1 = 0.9, beta2 = 0.999, eps = 0.0, weight_decay = 0.0, rho = 0.9;
     std::uint64_t seed = 42;
     int threads = 0;            // 0 on input means all cores; after parse() the actual count
     std::string data;           // dataset directory ("" = DLFS_DATA or the Debian package's place)
@@ -28,9 +30,10 @@ struct CommonOptions {
     std::string plot = "png";   // png | term | none
     bool quick = false;         // small subset, few epochs: seconds, for tests and first runs
     std::string save, resume;   // checkpoint files ("" = none)
+    optim::ScheduleOptions schedule = {};   // --lr-schedule and friends (chapter 3)
 
     optim::OptimizerOptions optimizer_options() const {
-        return {optimizer, lr, momentum, beta1, beta2, eps, weight_decay};
+        return {optimizer, lr, momentum, beta1, beta2, eps, weight_decay, rho};
     }
 };
 

@@ -49,6 +49,19 @@ bool plot_decision_boundaries(const std::vector<BoundaryPicture>& pictures, cons
 BoundaryPicture boundary_picture(const std::string& title, const data::Dataset& d,
                                  const std::function<std::vector<double>(const Tensor& grid)>& probability);
 
+// A 2-D function's contour lines with paths drawn over them (chapter 3: optimizers on test surfaces).
+struct ContourPicture {
+    std::string title;
+    double x_min = -1, x_max = 1, y_min = -1, y_max = 1;
+    std::size_t grid = 150;               // grid × grid samples
+    std::function<double(double, double)> f;
+    std::vector<double> levels;           // the contour levels (f values)
+    std::vector<Series> paths;            // one path per series: the points visited, in order
+    double mark_x = 0, mark_y = 0;        // the minimum, marked with a star
+};
+bool plot_contour_paths(const std::vector<ContourPicture>& pictures, const std::filesystem::path& png,
+                        PlotMode mode);
+
 // true when the gnuplot program can be found.
 bool gnuplot_available();
 

@@ -1,0 +1,284 @@
+// Chapter 3: optimizers.
+//
+//   1. Every optimizer's path on three 2-D test surfaces (an ill-conditioned quadratic, Rosenbrock's
+//      valley, Beale's function), from the same start for the same number of steps, drawn over the
+//      surface's contour lines: paths.png.
+//   2. Chapter 2's MLP (784-128-10, ReLU, standardised pixels) on Fashion-MNIST, trained with each
+//      optimizer for the same budget and the same schedule (default: cosine annealing to 0 over the
+//      run), each at its usual learning rate; their validation curves in curves.png and a table of
+//      accuracy and time. The headline is --optimizer (default: Adam, lr 1e-3), trained with every
+//      common option as given. Over seeds 42, 1 and 2 it reached 88.99%, 88.86% and 89.00% test
+//      accuracy after 10 epochs; with a constant rate (--lr-schedule none), 88.15%, 88.46%, 87.77%.
+//
+// Writes to --out: metrics.csv (one run per optimizer), summary.json, paths.png and curves.png.
+#include "dl/data/fashion_mnist.hpp"
+#include "dl/nn/loss.hpp"
+#include "dl/nn/models.hpp"
+#include "dl/train/metrics.hpp"
+#include "dl/train/trainer.hpp"
+#include "dl/util/cli.hpp"
+#include "dl/util/plot.hpp"
+#include "dl/util/progress.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <iomanip>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <sstream>
+
+using namespace dl;
+namespace po = boost::program_options;
+
+namespace {
+
+constexpr const char* program = "ch03_optimizers";
+
+// ---- 1. paths on 2-D surfaces --------------------------------------------------------------------
+
+struct Surface {
+    std::string title;
+    std::function<double(double, double)> f;
+    std::function<std::pair<double, double>(double, double)> grad;
+    double start_x, start_y, min_x, min_y;
+    double x_min, x_max, y_min, y_max;
+    int steps;
+    std::vector<double> levels;
+    // Each optimizer's learning rate on this surface (a rate that suits one surface can diverge on
+    // another), picked from a few tried in float64 so that each ends near the minimum where it can;
+    // AdaDelta keeps its paper's η = 1, to show how slowly its first steps move.
+    std::map<std::string, double> lr;
+};
+
+std::vector<double> log_levels(double lo, double hi, int n) {
+    std::vector<double> levels;
+    for (int i = 0; i < n; ++i) levels.push_back(lo * std::pow(hi / lo, static_cast<double>(i) / (n - 1)));
+    return levels;
+}
+
+std::vector<Surface> surfaces() {
+    return {
+        // f = ½(x² + 25 y²): the curvature is 25 times larger across the ravine (y) than along it (x).
+        {"quadratic ½(x² + 25y²)",
+         [](double x, double y) { return 0.5 * (x * x + 25 * y * y); },
+         [](double x, double y) { return std::pair{x, 25 * y}; },
+         -4.5, 1.2, 0, 0, -5, 5, -2, 2, 60, log_levels(0.01, 40, 12),
+         {{"sgd", 0.075}, {"momentum", 0.02}, {"nesterov", 0.02}, {"adagrad", 1.0}, {"rmsprop", 0.1},
+          {"adadelta", 1.0}, {"adam", 0.2}, {"adamw", 0.2}}},
+        // Rosenbrock: f = (1 − x)² + 100 (y − x²)², a curved valley with its minimum at (1, 1).
+        {"Rosenbrock (1 − x)² + 100(y − x²)²",
+         [](double x, double y) { return (1 - x) * (1 - x) + 100 * (y - x * x) * (y - x * x); },
+         [](double x, double y) { return std::pair{-2 * (1 - x) - 400 * x * (y - x * x), 200 * (y - x * x)}; },
+         -1.2, 1, 1, 1, -2, 2, -1, 3, 1000, log_levels(0.1, 2000, 14),
+         {{"sgd", 0.003}, {"momentum", 0.003}, {"nesterov", 0.001}, {"adagrad", 1.0}, {"rmsprop", 0.01},
+          {"adadelta", 1.0}, {"adam", 0.1}, {"adamw", 0.1}}},
+        // Beale: f = (1.5 − x + xy)² + (2.25 − x + xy²)² + (2.625 − x + xy³)², minimum at (3, 0.5).
+        {"Beale",
+         [](double x, double y) {
+             const double a = 1.5 - x + x * y, b = 2.25 - x + x * y * y, c = 2.625 - x + x * y * y * y;
+             return a * a + b * b + c * c;
+         },
+         [](double x, double y) {
+             const double a = 1.5 - x + x * y, b = 2.25 - x + x * y * y, c = 2.625 - x + x * y * y * y;
+             return std::pair{2 * a * (y - 1) + 2 * b * (y * y - 1) + 2 * c * (y * y * y - 1),
+                              2 * a * x + 4 * b * x * y + 6 * c * x * y * y};
+         },
+         1, 1.5, 3, 0.5, -0.5, 4, -2, 2, 1000, log_levels(0.05, 300, 14),
+         {{"sgd", 0.02}, {"momentum", 0.005}, {"nesterov", 0.005}, {"adagrad", 1.0}, {"rmsprop", 0.01},
+          {"adadelta", 1.0}, {"adam", 0.2}, {"adamw", 0.2}}},
+    };
+}
+
+// The points an optimizer visits on a surface: θ = (x, y) is a two-element parameter whose gradient
+// is the surface's, and the optimizer is the same class that trains the networks.
+util::Series optimizer_path(const Surface& s, const std::string& name, const optim::OptimizerOptions& base) {
+    optim::OptimizerOptions o = base;
+    o.name = name;
+    o.lr = s.lr.at(name);
+    o.weight_decay = name == "adamw" ? 0.01 : 0.0;
+    auto optimizer = optim::make_optimizer(o);
+    nn::Parameter theta("theta", Tensor::from({2}, {static_cast<float>(s.start_x), static_cast<float>(s.start_y)}));
+    const std::vector<nn::Parameter*> params{&theta};
+    util::Series path{name, {s.start_x}, {s.start_y}};
+    for (int i = 0; i < s.steps; ++i) {
+        const auto [gx, gy] = s.grad(static_cast<double>(theta.value[0]), static_cast<double>(theta.value[1]));
+        theta.grad[0] = static_cast<float>(gx);
+        theta.grad[1] = static_cast<float>(gy);
+        optimizer->step(params);
+        if (!std::isfinite(theta.value[0]) || !std::isfinite(theta.value[1])) break;   // diverged: the path ends
+        path.x.push_back(static_cast<double>(theta.value[0]));
+        path.y.push_back(static_cast<double>(theta.value[1]));
+    }
+    return path;
+}
+
+// ---- 2. the MLP on Fashion-MNIST -------------------------------------------------------------------
+
+// The usual learning rate of each optimizer for this network (lr 1e-3 for the adaptive ones, as in
+// their papers; SGD's from chapter 2; momentum's 10× smaller, since it takes steps ~1/(1 − μ) = 10× longer).
+double usual_lr(const std::string& name) {
+    if (name == "sgd") return 0.05;
+    if (name == "momentum" || name == "nesterov" || name == "adagrad") return 0.01;
+    if (name == "adadelta") return 1.0;
+    return 0.001;   // rmsprop, adam, adamw
+}
+
+std::vector<std::string> parse_compare(const std::string& text, const std::string& headline) {
+    std::vector<std::string> names;
+    if (text == "all") {
+        names = optim::optimizer_names();
+    } else if (text != "none") {
+        std::stringstream in(text);
+        for (std::string name; std::getline(in, name, ',');) {
+            try {
+                optim::check_optimizer_name(name);
+            } catch (const UsageError& e) {
+                DL_THROW(UsageError, "--compare: " << e.what());
+            }
+            names.push_back(name);
+        }
+    }
+    if (std::find(names.begin(), names.end(), headline) == names.end()) names.push_back(headline);
+    return names;
+}
+
+struct RunSummary {
+    std::string optimizer;
+    double lr = 0, val_acc = 0, test_acc = 0, test_loss = 0, seconds = 0;
+    std::vector<train::EpochMetrics> history;
+};
+
+int run(int argc, const char* const argv[]) {
+    util::Cli cli(program,
+                  "optimizers: paths on 2-D test surfaces, then every optimizer on chapter 2's MLP (chapter 3)",
+                  {.epochs = 10, .batch_size = 32, .lr = 0.001, .optimizer = "adam", .schedule = {.kind = "cosine"}});
+    cli.chapter_options().add_options()
+        ("compare", po::value<std::string>()->default_value("all"),
+         "optimizers to train the MLP with besides --optimizer: all, none, or a list such as sgd,momentum")
+        ("hidden", po::value<int>()->default_value(128), "width of the MLP's hidden layer");
+    if (!cli.parse(argc, argv)) return 0;
+    const util::CommonOptions& opt = cli.common();
+    if (!opt.save.empty() || !opt.resume.empty())
+        DL_THROW(UsageError, "--save and --resume are not supported by " << program << " yet");
+    const int hidden = cli.get<int>("hidden");
+    if (hidden < 1) DL_THROW(UsageError, "--hidden must be at least 1, got " << hidden);
+    const std::vector<std::string> compared = parse_compare(cli.get<std::string>("compare"), opt.optimizer);
+    const int epochs = opt.quick ? std::min(opt.epochs, 2) : opt.epochs;
+    const std::filesystem::path out = opt.out;
+    const util::PlotMode plot_mode = util::parse_plot_mode(opt.plot);
+
+    // Check everything that can fail on bad input before writing to --out.
+    for (const auto& name : compared) {
+        optim::OptimizerOptions o = opt.optimizer_options();
+        o.name = name;
+        if (name != opt.optimizer) o.weight_decay = 0;
+        optim::make_optimizer(o);
+    }
+    data::ImageSplits fashion = data::load_image_dataset(
+        {.data_dir = opt.data, .max_train = opt.quick ? 6000u : 0u, .max_test = opt.quick ? 2000u : 0u, .seed = opt.seed});
+    const data::Standardization standard = data::standardization_of(fashion.train);
+    for (data::Dataset* d : {&fashion.train, &fashion.validation, &fashion.test}) data::standardize(*d, standard);
+
+    // 1. The paths.
+    std::vector<util::ContourPicture> pictures;
+    std::cout << "Paths on 2-D surfaces (distance to the minimum after the last step):\n";
+    for (const Surface& s : surfaces()) {
+        util::ContourPicture pic{s.title, s.x_min, s.x_max, s.y_min, s.y_max, 150, s.f, s.levels, {}, s.min_x, s.min_y};
+        std::cout << "  " << s.title << ", " << s.steps << " steps from (" << s.start_x << ", " << s.start_y << "):";
+        for (const auto& name : optim::optimizer_names()) {
+            pic.paths.push_back(optimizer_path(s, name, opt.optimizer_options()));
+            const auto& p = pic.paths.back();
+            const bool diverged = static_cast<int>(p.x.size()) < s.steps + 1;
+            std::cout << ' ' << name << ' '
+                      << (diverged ? std::string("diverged")
+                                   : util::format_fixed(std::hypot(p.x.back() - s.min_x, p.y.back() - s.min_y), 3));
+        }
+        std::cout << '\n';
+        pictures.push_back(std::move(pic));
+    }
+    std::cout << '\n';
+
+    // 2. The MLP with each optimizer: the same initial weights and the same batches for every one.
+    train::MetricsCsv csv(out / "metrics.csv", /*with_run_column=*/true);
+    nn::SoftmaxCrossEntropy loss;
+    std::vector<RunSummary> results;
+    std::size_t params = 0;
+    for (const auto& name : compared) {
+        const bool headline = name == opt.optimizer;
+        optim::OptimizerOptions o = opt.optimizer_options();
+        if (!headline) {
+            o.name = name;
+            o.lr = usual_lr(name);
+            o.weight_decay = name == "adamw" ? 0.01 : 0.0;
+        }
+        Rng rng(opt.seed);
+        nn::Sequential model = nn::mlp(fashion.train.example_shape(), {static_cast<std::size_t>(hidden)},
+                                       static_cast<std::size_t>(fashion.train.num_classes), nn::Activation::relu, rng);
+        params = count_parameters(model);
+        auto optimizer = optim::make_optimizer(o);
+        std::cout << name << " (lr " << o.lr << (headline ? ", the headline run" : "") << ")\n";
+        RunSummary r{name, o.lr};
+        r.history = train::fit(model, loss, *optimizer, fashion.train, fashion.validation,
+                               {.epochs = epochs, .batch_size = opt.batch_size, .progress = true,
+                                .schedule = opt.schedule,   // the same schedule for every optimizer
+                                .on_epoch = [&](const train::EpochMetrics& m) { csv.write(m, name); }},
+                               rng);
+        const auto test = train::evaluate(model, loss, fashion.test);
+        r.val_acc = r.history.back().val_acc, r.test_acc = test.accuracy, r.test_loss = test.loss;
+        for (const auto& m : r.history) r.seconds += m.seconds;
+        results.push_back(std::move(r));
+    }
+
+    std::cout << "\nFashion-MNIST, 784-" << hidden << "-10 MLP, " << epochs << " epochs of batch " << opt.batch_size
+              << ":\n  optimizer        lr   val acc  test acc  train time\n";
+    for (const auto& r : results)
+        std::cout << "  " << std::left << std::setw(9) << r.optimizer << std::right << std::setw(9) << r.lr
+                  << std::setw(10) << util::format_fixed(r.val_acc, 4) << std::setw(10)
+                  << util::format_fixed(r.test_acc, 4) << std::setw(10) << util::format_fixed(r.seconds, 1) << " s\n";
+    const auto& best = *std::find_if(results.begin(), results.end(),
+                                     [&](const RunSummary& r) { return r.optimizer == opt.optimizer; });
+    std::cout << "headline: " << best.optimizer << ", test accuracy " << util::format_fixed(best.test_acc, 4) << '\n';
+
+    util::Json runs = util::Json::object();
+    for (const auto& r : results)
+        runs.set(r.optimizer, util::Json::object()
+                                  .set("lr", r.lr)
+                                  .set("val_accuracy", r.val_acc)
+                                  .set("test_accuracy", r.test_acc)
+                                  .set("train_seconds", r.seconds));
+    util::Json summary = train::summary_header(program, opt.seed);
+    summary.set("test_accuracy", best.test_acc).set("test_loss", best.test_loss).set("val_loss", best.history.back().val_loss);
+    summary.set("optimizer", opt.optimizer).set("lr", opt.lr).set("lr_schedule", opt.schedule.kind);
+    summary.set("params", params).set("epochs", epochs).set("batch_size", opt.batch_size).set("hidden", hidden);
+    summary.set("threads", opt.threads);
+    summary.set("quick", opt.quick).set("runs", runs);
+    util::write_file_atomically(out / "summary.json", summary.dump());
+
+    // Validation curves of every optimizer, overlaid.
+    util::Panel loss_panel{"validation loss", "epoch", "loss", {}}, acc_panel{"validation accuracy", "epoch", "accuracy", {}};
+    for (const auto& r : results) {
+        util::Series l{r.optimizer, {}, {}}, a{r.optimizer, {}, {}};
+        for (const auto& m : r.history) {
+            l.x.push_back(m.epoch), l.y.push_back(m.val_loss);
+            a.x.push_back(m.epoch), a.y.push_back(m.val_acc);
+        }
+        loss_panel.series.push_back(std::move(l));
+        acc_panel.series.push_back(std::move(a));
+    }
+    const bool plotted = util::plot_panels({loss_panel, acc_panel}, out / "curves.png", plot_mode,
+                                           "Fashion-MNIST, 784-" + std::to_string(hidden) + "-10 MLP, each optimizer",
+                                           (out / "metrics.csv").string());
+    if (plotted) util::plot_contour_paths(pictures, out / "paths.png", plot_mode);
+    std::cout << "wrote " << (out / "metrics.csv").string() << ", " << (out / "summary.json").string();
+    if (plotted && plot_mode == util::PlotMode::png)
+        std::cout << ", " << (out / "curves.png").string() << ", " << (out / "paths.png").string();
+    std::cout << '\n';
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    return util::run_main(program, [&] { return run(argc, argv); });
+}
