@@ -118,8 +118,10 @@ int run(int argc, const char* const argv[]) {
                             const data::Dataset& te, nn::Sequential& model, bool verbose) {
         nn::BinaryCrossEntropy loss;
         auto optimizer = optim::make_optimizer(opt.optimizer_options());
-        train::FitOptions fit{.epochs = epochs, .batch_size = opt.batch_size, .progress = verbose, .schedule = opt.schedule,
-                              .on_epoch = [&](const train::EpochMetrics& m) { csv.write(m, name); }};
+        const train::FitOptions fit = train::with_common_options(
+            {.epochs = epochs, .batch_size = opt.batch_size, .progress = verbose,
+             .on_epoch = [&](const train::EpochMetrics& m) { csv.write(m, name); }},
+            opt);
         RunResult r{name, 0, 0, train::fit(model, loss, *optimizer, tr, va, fit, rng)};
         const auto test = train::evaluate(model, loss, te);
         r.test_accuracy = test.accuracy, r.test_loss = test.loss;

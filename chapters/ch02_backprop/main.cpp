@@ -98,9 +98,10 @@ int run(int argc, const char* const argv[]) {
               << nn::summary(model);
     auto optimizer = optim::make_optimizer(opt.optimizer_options());
     const auto history = train::fit(model, loss, *optimizer, fashion.train, fashion.validation,
-                                    {.epochs = epochs, .batch_size = opt.batch_size, .progress = true,
-                                     .schedule = opt.schedule,
-                                     .on_epoch = [&](const train::EpochMetrics& m) { csv.write(m, "fashion"); }},
+                                    train::with_common_options(
+                                        {.epochs = epochs, .batch_size = opt.batch_size, .progress = true,
+                                         .on_epoch = [&](const train::EpochMetrics& m) { csv.write(m, "fashion"); }},
+                                        opt),
                                     rng);
     const auto test = train::evaluate(model, loss, fashion.test);
     double best_rate = 0;

@@ -10,10 +10,12 @@
 
 using namespace dl;
 
-TEST_CASE("ch03.adam_step trains the MLP past 82% on 6000 Fashion-MNIST images in 3 epochs", "[ch03][exercise]") {
-    // Standardised pixels, Adam at lr 1e-3 annealed to 0 by the cosine schedule. The reference
-    // reaches about 0.84 here; 0.82 leaves room for a correct solution that rounds differently
-    // (chapter 2's plain SGD reaches about 0.83 in the same budget at ten times the rate).
+TEST_CASE("ch03.adam_step trains the MLP past 81% on 6000 Fashion-MNIST images in 3 epochs, along the reference curve",
+          "[ch03][exercise]") {
+    // Standardised pixels, Adam at a constant lr 1e-3 (no schedule: this test runs only your Adam,
+    // and chapters 1 and 2). The reference reaches 0.83; 0.81 leaves room for a correct solution
+    // that rounds differently. The reference curve (chapters/ch03_optimizers/reference_curve.csv)
+    // must match too.
     auto fashion = data::load_image_dataset({.max_train = 6000, .max_test = 2000, .seed = 42});
     const data::Standardization s = data::standardization_of(fashion.train);
     for (data::Dataset* d : {&fashion.train, &fashion.validation, &fashion.test}) data::standardize(*d, s);
@@ -22,11 +24,10 @@ TEST_CASE("ch03.adam_step trains the MLP past 82% on 6000 Fashion-MNIST images i
     nn::SoftmaxCrossEntropy loss;
     optim::Adam adam(1e-3, 0.9, 0.999, 1e-8);
     const auto history = train::fit(model, loss, adam, fashion.train, fashion.validation,
-                                    {.epochs = 3, .batch_size = 32, .progress = false, .schedule = {.kind = "cosine"}},
-                                    rng);
+                                    {.epochs = 3, .batch_size = 32, .progress = false}, rng);
     const double accuracy = train::evaluate(model, loss, fashion.test).accuracy;
     CAPTURE(accuracy);
-    REQUIRE(accuracy > 0.82);
+    REQUIRE(accuracy > 0.81);
     const auto comparison = testing::compare_reference_curve("ch03_optimizers", history);
     INFO(comparison.detail);
     REQUIRE(comparison.matches);

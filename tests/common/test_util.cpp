@@ -64,6 +64,9 @@ TEST_CASE("Cli rejects bad values with a message naming the option", "[common][i
         {{"--lr-gamma", "1.5"}, "--lr-gamma"},
         {{"--lr-min", "-0.1"}, "--lr-min"},
         {{"--warmup-steps", "-1"}, "--warmup-steps"},
+        {{"--early-stop", "-1"}, "--early-stop"},
+        {{"--clip-norm", "-1"}, "--clip-norm"},
+        {{"--clip-value", "-0.5"}, "--clip-value"},
     };
     for (const auto& [args, option] : cases) {
         CAPTURE(option);

@@ -2,6 +2,7 @@
 
 #include "dl/nn/activations.hpp"
 #include "dl/nn/dense.hpp"
+#include "dl/nn/regularization.hpp"
 
 namespace dl::nn {
 
@@ -14,18 +15,28 @@ Activation parse_activation(const std::string& name) {
 
 Sequential mlp(const Shape& input, const std::vector<std::size_t>& hidden, std::size_t classes,
                Activation activation, Rng& rng) {
+    return mlp(input, hidden, classes, activation, rng, {});
+}
+
+Sequential mlp(const Shape& input, const std::vector<std::size_t>& hidden, std::size_t classes,
+               Activation activation, Rng& rng, const MlpOptions& options) {
     Sequential model(input);
+    std::vector<Dropout*> dropouts;
     if (input.size() > 1) model.add<Flatten>();
     std::size_t width = shape_size(input);
     const Init init = activation == Activation::relu ? Init::he : Init::xavier;
     for (const std::size_t h : hidden) {
         model.add<Dense>(width, h, init, rng);
+        if (options.batch_norm) model.add<BatchNorm>(h);
         if (activation == Activation::relu) model.add<ReLU>();
         if (activation == Activation::tanh) model.add<Tanh>();
         if (activation == Activation::sigmoid) model.add<Sigmoid>();
+        if (options.dropout > 0) dropouts.push_back(&model.add<Dropout>(options.dropout));
         width = h;
     }
     model.add<Dense>(width, classes, Init::xavier, rng);
+    // Seeded last, so that the Dense layers draw the same initial weights with dropout as without.
+    for (Dropout* d : dropouts) d->reseed(rng.next_u64());
     return model;
 }
 

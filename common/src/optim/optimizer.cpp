@@ -1,6 +1,7 @@
 #include "dl/optim/optimizer.hpp"
 
 #include "dl/exercise.hpp"
+#include "dl/ops/l2.hpp"
 #include "dl/ops/logistic.hpp"
 #include "dl/ops/optimizers.hpp"
 
@@ -30,6 +31,8 @@ std::vector<std::vector<Tensor>>& Optimizer::begin_step(const std::vector<nn::Pa
             DL_CHECK(t.shape() == params[i]->value.shape(),
                      name() << ": the state of parameter " << i << " (" << params[i]->name << ") has shape "
                             << to_string(t.shape()) << ", the parameter " << to_string(params[i]->value.shape()));
+    if (l2_ > 0)
+        for (auto* p : params) l2_backward(p->grad, p->value, static_cast<float>(l2_));
     ++steps_;
     return state_;
 }
@@ -88,19 +91,18 @@ void AdamW::step(const std::vector<nn::Parameter*>& params) {
 
 std::unique_ptr<Optimizer> make_optimizer(const OptimizerOptions& o) {
     check_optimizer_name(o.name);
-    if (o.weight_decay > 0 && o.name != "adamw")
-        DL_THROW(NotImplemented, "--weight-decay with --optimizer " << o.name
-                                     << " is taught in chapter 4 (ch04_regularization), which this build does not "
-                                        "have yet; use --optimizer adamw (decoupled weight decay), or leave it at 0");
     const double eps = o.eps > 0 ? o.eps : (o.name == "adadelta" ? 1e-6 : 1e-8);
-    if (o.name == "sgd") return std::make_unique<GradientDescent>(o.lr);
-    if (o.name == "momentum") return std::make_unique<Momentum>(o.lr, o.momentum);
-    if (o.name == "nesterov") return std::make_unique<Nesterov>(o.lr, o.momentum);
-    if (o.name == "adagrad") return std::make_unique<AdaGrad>(o.lr, eps);
-    if (o.name == "rmsprop") return std::make_unique<RMSProp>(o.lr, o.rho, eps);
-    if (o.name == "adadelta") return std::make_unique<AdaDelta>(o.lr, o.rho, eps);
-    if (o.name == "adam") return std::make_unique<Adam>(o.lr, o.beta1, o.beta2, eps);
-    return std::make_unique<AdamW>(o.lr, o.beta1, o.beta2, eps, o.weight_decay);
+    std::unique_ptr<Optimizer> optimizer;
+    if (o.name == "sgd") optimizer = std::make_unique<GradientDescent>(o.lr);
+    else if (o.name == "momentum") optimizer = std::make_unique<Momentum>(o.lr, o.momentum);
+    else if (o.name == "nesterov") optimizer = std::make_unique<Nesterov>(o.lr, o.momentum);
+    else if (o.name == "adagrad") optimizer = std::make_unique<AdaGrad>(o.lr, eps);
+    else if (o.name == "rmsprop") optimizer = std::make_unique<RMSProp>(o.lr, o.rho, eps);
+    else if (o.name == "adadelta") optimizer = std::make_unique<AdaDelta>(o.lr, o.rho, eps);
+    else if (o.name == "adam") optimizer = std::make_unique<Adam>(o.lr, o.beta1, o.beta2, eps);
+    else return std::make_unique<AdamW>(o.lr, o.beta1, o.beta2, eps, o.weight_decay);   // decoupled decay
+    optimizer->set_l2(o.weight_decay);   // every other optimizer: the L2 penalty's gradient, coupled
+    return optimizer;
 }
 
 }  // namespace dl::optim

@@ -1,6 +1,8 @@
 #include "dl/train/trainer.hpp"
 
 #include "dl/data/batches.hpp"
+#include "dl/ops/clipping.hpp"
+#include "dl/ops/early_stopping.hpp"
 #include "dl/util/progress.hpp"
 #include "dl/util/timer.hpp"
 
@@ -34,6 +36,14 @@ Evaluation evaluate(nn::Sequential& model, nn::Loss& loss, const data::Dataset& 
     return {loss_sum / n, static_cast<double>(correct) / n};
 }
 
+FitOptions with_common_options(FitOptions options, const util::CommonOptions& common) {
+    options.schedule = common.schedule;
+    options.early_stop_patience = common.early_stop;
+    options.clip_value = common.clip_value;
+    options.clip_norm = common.clip_norm;
+    return options;
+}
+
 std::vector<EpochMetrics> fit(nn::Sequential& model, nn::Loss& loss, optim::Optimizer& optimizer,
                               const data::Dataset& train, const data::Dataset& validation,
                               const FitOptions& options, Rng& rng) {
@@ -46,6 +56,17 @@ std::vector<EpochMetrics> fit(nn::Sequential& model, nn::Loss& loss, optim::Opti
     const optim::LrSchedule schedule(options.schedule, base_lr, options.epochs,
                                      static_cast<long>(batches.batches_per_epoch()));
     long step = 0;
+    std::vector<Tensor*> grads;
+    for (auto* p : params) grads.push_back(&p->grad);
+    // Early stopping: the rule (chapter 4's exercise) and a copy of the best epoch's weights.
+    DL_CHECK(options.early_stop_patience >= 0, "fit: early_stop_patience must be >= 0");
+    const bool early_stopping = options.early_stop_patience > 0;
+    DL_CHECK(!early_stopping || validation.size() > 0, "fit: early stopping needs a validation set");
+    EarlyStoppingState stopping{.patience = options.early_stop_patience};
+    std::vector<Tensor> best_weights;   // the parameters', then the buffers' (batch norm's running statistics)
+    std::vector<Tensor*> saved;
+    for (auto* p : params) saved.push_back(&p->value);
+    for (auto* b : model.buffers()) saved.push_back(b);
     Tensor x;   // the batch, its buffers reused from batch to batch
     std::vector<int> labels;
     for (int epoch = 1; epoch <= options.epochs; ++epoch) {
@@ -57,11 +78,14 @@ std::vector<EpochMetrics> fit(nn::Sequential& model, nn::Loss& loss, optim::Opti
         std::size_t correct = 0, seen = 0;
         for (auto idx = batches.next(); !idx.empty(); idx = batches.next()) {
             data::gather(x, labels, train, idx);
+            if (options.augment) options.augment(x);
             optimizer.zero_grad(params);
             const Tensor& out = model.forward(x, nn::Mode::train);
             const float batch_loss = loss.forward(out, labels);
             correct += count_correct(loss.predict(out), labels);
             model.backward(loss.backward());
+            if (options.clip_value > 0) clip_grad_value(grads, static_cast<float>(options.clip_value));
+            if (options.clip_norm > 0) clip_grad_norm(grads, static_cast<float>(options.clip_norm));
             if (schedule.active()) optimizer.set_lr(schedule.lr(epoch - 1, step));
             optimizer.step(params);
             ++step;
@@ -89,6 +113,25 @@ std::vector<EpochMetrics> fit(nn::Sequential& model, nn::Loss& loss, optim::Opti
                       << "  val_acc " << util::format_fixed(m.val_acc, 4) << "  " << util::format_fixed(m.seconds, 2)
                       << " s  " << static_cast<long long>(m.examples_per_s) << " examples/s" << std::endl;
         if (options.on_epoch) options.on_epoch(m);
+        if (early_stopping) {
+            const bool stop = early_stopping_update(stopping, epoch, m.val_loss);
+            if (stopping.best_epoch == epoch) {
+                best_weights.clear();
+                for (const auto* t : saved) best_weights.push_back(*t);
+            }
+            if (stop) {
+                if (options.progress)
+                    std::cout << "early stop: no better validation loss for " << options.early_stop_patience
+                              << " epochs" << std::endl;
+                break;
+            }
+        }
+    }
+    if (early_stopping && !best_weights.empty()) {   // end with the best epoch's weights
+        for (std::size_t i = 0; i < saved.size(); ++i) *saved[i] = best_weights[i];
+        if (options.progress)
+            std::cout << "restored the weights of epoch " << stopping.best_epoch << " (validation loss "
+                      << util::format_fixed(stopping.best_loss, 4) << ")" << std::endl;
     }
     optimizer.set_lr(base_lr);   // a schedule changed it step by step; the next fit starts from η again
     return history;

@@ -52,6 +52,12 @@ Cli::Cli(std::string program, std::string description, CommonOptions defaults)
          "cosine schedule: the final rate")
         ("warmup-steps", po::value<long>(&o.schedule.warmup_steps)->default_value(o.schedule.warmup_steps),
          "raise the rate linearly over this many first steps (0: no warm-up)")
+        ("early-stop", po::value<int>(&o.early_stop)->default_value(o.early_stop),
+         "stop after this many epochs without a better validation loss, keep the best weights (0: off)")
+        ("clip-norm", po::value<double>(&o.clip_norm)->default_value(o.clip_norm, shown(o.clip_norm)),
+         "scale the gradients down to this global norm when larger (0: off)")
+        ("clip-value", po::value<double>(&o.clip_value)->default_value(o.clip_value, shown(o.clip_value)),
+         "clamp every gradient element to [-c, c] (0: off)")
         ("seed", po::value<std::uint64_t>(&o.seed)->default_value(o.seed), "random seed (same seed, same run)")
         ("threads", po::value<int>(&o.threads)->default_value(omp_get_num_procs()), "threads (default: all cores)")
         ("data", po::value<std::string>(&o.data)->default_value(o.data),
@@ -93,6 +99,9 @@ bool Cli::parse(int argc, const char* const argv[]) {
     if (!(o.eps >= 0)) DL_THROW(UsageError, "--eps must be positive (or 0 for each optimizer's usual value), got " << o.eps);
     if (!(o.rho >= 0 && o.rho < 1)) DL_THROW(UsageError, "--rho must be in [0, 1), got " << o.rho);
     optim::check_schedule_options(o.schedule);
+    if (o.early_stop < 0) DL_THROW(UsageError, "--early-stop must be >= 0 epochs (0: off), got " << o.early_stop);
+    if (!(o.clip_norm >= 0)) DL_THROW(UsageError, "--clip-norm must be >= 0 (0: off), got " << o.clip_norm);
+    if (!(o.clip_value >= 0)) DL_THROW(UsageError, "--clip-value must be >= 0 (0: off), got " << o.clip_value);
     if (!(o.weight_decay >= 0)) DL_THROW(UsageError, "--weight-decay must be >= 0, got " << o.weight_decay);
     optim::check_optimizer_name(o.optimizer);
     omp_set_num_threads(o.threads);

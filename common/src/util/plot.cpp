@@ -51,7 +51,7 @@ bool ready(PlotMode mode, const std::string& csv_hint) {
 void set_terminal(Gnuplot& gp, PlotMode mode, const std::filesystem::path& png, int width, int height) {
     if (mode == PlotMode::png) {
         if (png.has_parent_path()) std::filesystem::create_directories(png.parent_path());
-        gp << "set terminal pngcairo size " << width << ',' << height << " font 'DejaVu Sans,10'\n";
+        gp << "set terminal pngcairo size " << width << ',' << height << " font 'DejaVu Sans,10' noenhanced\n";
         gp << "set output '" << png.string() << "'\n";
     } else {
         gp << "set terminal dumb size 120,32" << (isatty(fileno(stdout)) ? " ansi" : "") << "\n";

@@ -47,6 +47,9 @@ public:
     // dX from dY [N, ...output]; accumulates the parameters' gradients.
     virtual const TensorT<T>& backward(const TensorT<T>& dY) = 0;
     virtual std::vector<ParameterT<T>*> parameters() { return {}; }
+    // State that is not learned by gradients but belongs to the model all the same (batch norm's
+    // running statistics): saved and restored with the parameters (early stopping, checkpoints).
+    virtual std::vector<TensorT<T>*> buffers() { return {}; }
 
     // Whether backward() must compute dX. The first layers of a model (up to and including the
     // first one with parameters) need not: nothing before them learns. A layer that may skip the

@@ -19,4 +19,13 @@ Activation parse_activation(const std::string& name);   // "relu" | "tanh" | "si
 Sequential mlp(const Shape& input, const std::vector<std::size_t>& hidden, std::size_t classes,
                Activation activation, Rng& rng);
 
+// Chapter 4's regularizers inside the MLP: after each hidden Dense layer a BatchNorm (before the
+// activation, as in Ioffe and Szegedy), and after each activation a Dropout(p) when p > 0.
+struct MlpOptions {
+    double dropout = 0.0;
+    bool batch_norm = false;
+};
+Sequential mlp(const Shape& input, const std::vector<std::size_t>& hidden, std::size_t classes,
+               Activation activation, Rng& rng, const MlpOptions& options);
+
 }  // namespace dl::nn

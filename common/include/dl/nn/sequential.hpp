@@ -60,6 +60,12 @@ public:
             for (auto* p : layer->parameters()) all.push_back(p);
         return all;
     }
+    std::vector<TensorT<T>*> buffers() override {
+        std::vector<TensorT<T>*> all;
+        for (auto& layer : layers_)
+            for (auto* b : layer->buffers()) all.push_back(b);
+        return all;
+    }
     void zero_grad() {
         for (auto* p : parameters()) p->zero_grad();
     }

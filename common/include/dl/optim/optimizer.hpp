@@ -33,6 +33,10 @@ public:
     double lr() const { return lr_; }
     void set_lr(double lr) { lr_ = lr; }
     std::int64_t steps() const { return steps_; }
+    // Chapter 4's L2 penalty, coupled: each step first adds λθ to every gradient (l2_backward), so
+    // the update rule sees it like any other gradient. (AdamW decays the weights itself, decoupled.)
+    void set_l2(double lambda) { l2_ = lambda; }
+    double l2() const { return l2_; }
 
     // Forget every state tensor and the step count: the next step is a first step again.
     void reset() {
@@ -46,14 +50,15 @@ public:
 
 protected:
     Optimizer(double lr, std::size_t tensors_per_parameter) : lr_(lr), tensors_per_parameter_(tensors_per_parameter) {}
-    // Counts the step, and makes sure every parameter has its state tensors, at zero the first time.
-    // Returns the state tensors: states()[i][k] is parameter i's k-th.
+    // Counts the step, adds the L2 term to the gradients (when set), and makes sure every parameter
+    // has its state tensors, at zero the first time. Returns them: [i][k] is parameter i's k-th.
     std::vector<std::vector<Tensor>>& begin_step(const std::vector<nn::Parameter*>& params);
 
     double lr_;
 
 private:
     std::size_t tensors_per_parameter_;
+    double l2_ = 0;
     std::int64_t steps_ = 0;
     std::vector<std::vector<Tensor>> state_;
 };

@@ -8,6 +8,7 @@
 #include "dl/optim/optimizer.hpp"
 #include "dl/optim/schedule.hpp"
 #include "dl/rng.hpp"
+#include "dl/util/cli.hpp"
 
 #include <functional>
 #include <vector>
@@ -32,9 +33,21 @@ struct FitOptions {
     int epochs = 10;
     std::size_t batch_size = 32;
     bool progress = true;   // a progress bar on a terminal, and one line per epoch (on any output)
-    optim::ScheduleOptions schedule = {};   // the learning rate by epoch and step (default: constant)
     std::function<void(const EpochMetrics&)> on_epoch = {};   // after each epoch (print, write CSV)
+    // Chapter 4: stop when the validation loss has not improved for this many epochs, and end with
+    // the best epoch's weights (0: off).
+    int early_stop_patience = 0;
+    // Chapter 4: gradient clipping before each step, by value then by global norm (0: off).
+    double clip_value = 0, clip_norm = 0;
+    // Chapter 4: applied to every training batch [N, ...] before the forward pass (e.g. random
+    // shifts); it draws from its own generator, so the batches are the same with it as without.
+    std::function<void(Tensor& batch)> augment = {};
+    optim::ScheduleOptions schedule = {};   // chapter 3: the learning rate by epoch and step (default: constant)
 };
+
+// The options every chapter's command line sets (--lr-schedule ..., --early-stop, --clip-norm,
+// --clip-value) copied into `options`, which keeps everything else.
+FitOptions with_common_options(FitOptions options, const util::CommonOptions& common);
 
 // Loss and accuracy over a dataset, in batches, in eval mode.
 Evaluation evaluate(nn::Sequential& model, nn::Loss& loss, const data::Dataset& data, std::size_t batch_size = 256);

@@ -2,7 +2,8 @@
 // The command line every chapter executable shares (Boost.Program_options):
 //   --epochs --batch-size --lr --optimizer --seed --threads --data --out --plot --quick --save --resume
 // plus the optimizer settings (--momentum --beta1 --beta2 --eps --rho --weight-decay) and the
-// learning-rate schedule (--lr-schedule --lr-step --lr-gamma --lr-min --warmup-steps). A chapter adds
+// learning-rate schedule (--lr-schedule --lr-step --lr-gamma --lr-min --warmup-steps), early
+// stopping and gradient clipping (--early-stop --clip-norm --clip-value). A chapter adds
 // its own options with chapter_options(). `--help` lists every option with its default. A bad
 // value throws UsageError naming the option, and run_main turns that into exit status 2.
 
@@ -31,6 +32,8 @@ struct CommonOptions {
     bool quick = false;         // small subset, few epochs: seconds, for tests and first runs
     std::string save, resume;   // checkpoint files ("" = none)
     optim::ScheduleOptions schedule = {};   // --lr-schedule and friends (chapter 3)
+    int early_stop = 0;                      // --early-stop PATIENCE (chapter 4; 0: off)
+    double clip_norm = 0, clip_value = 0;    // --clip-norm, --clip-value (chapter 4; 0: off)
 
     optim::OptimizerOptions optimizer_options() const {
         return {optimizer, lr, momentum, beta1, beta2, eps, weight_decay, rho};

@@ -1,0 +1,217 @@
+// Chapter 4: regularization.
+//
+// An over-sized MLP (784-512-512-10, ReLU) trained on a small part of Fashion-MNIST (1,000 images)
+// overfits: its training accuracy runs to 100% while the validation accuracy stalls. It is trained
+// again with each regularizer alone (weight decay, dropout, batch norm, early stopping, random
+// shifts of the images) and with all of them, each run from the same initial weights on the same
+// batches. Writes to --out: metrics.csv (one run per regularizer), summary.json (the headline is the
+// run with all of them), curves.png (training and validation accuracy, validation loss).
+#include "dl/data/fashion_mnist.hpp"
+#include "dl/nn/loss.hpp"
+#include "dl/nn/models.hpp"
+#include "dl/ops/augment.hpp"
+#include "dl/train/metrics.hpp"
+#include "dl/train/trainer.hpp"
+#include "dl/util/cli.hpp"
+#include "dl/util/plot.hpp"
+#include "dl/util/progress.hpp"
+
+#include <algorithm>
+#include <iomanip>
+#include <iostream>
+#include <numeric>
+#include <sstream>
+
+using namespace dl;
+namespace po = boost::program_options;
+
+namespace {
+
+constexpr const char* program = "ch04_regularization";
+
+// One run's regularizers.
+struct Regime {
+    std::string name;
+    double weight_decay = 0;   // AdamW's decoupled decay (chapter 3), λ
+    double dropout = 0;        // after each hidden activation
+    bool batch_norm = false;   // after each hidden Dense layer
+    int early_stop = 0;        // patience, epochs
+    int shift = 0;             // random shifts of up to this many pixels
+};
+
+const std::vector<Regime>& regimes() {
+    static const std::vector<Regime> all{
+        {"none"},
+        {"weight_decay", 0.05},
+        {"dropout", 0, 0.5},
+        {"batch_norm", 0, 0, true},
+        {"early_stop", 0, 0, false, 10},
+        {"augment", 0, 0, false, 0, 2},
+        {"all", 0.05, 0.5, true, 10, 2},
+    };
+    return all;
+}
+
+std::vector<Regime> parse_runs(const std::string& text) {
+    if (text == "all") return regimes();
+    std::vector<Regime> chosen;
+    std::stringstream in(text);
+    for (std::string name; std::getline(in, name, ',');) {
+        const auto it = std::find_if(regimes().begin(), regimes().end(), [&](const Regime& r) { return r.name == name; });
+        if (it == regimes().end()) {
+            std::string known;
+            for (const auto& r : regimes()) known += (known.empty() ? "" : "|") + r.name;
+            DL_THROW(UsageError, "--runs: unknown run '" << name << "' (choose all, or a list of " << known << ")");
+        }
+        chosen.push_back(*it);
+    }
+    DL_CHECK(!chosen.empty(), "--runs names no run");
+    return chosen;
+}
+
+struct RunSummary {
+    Regime regime;
+    std::vector<train::EpochMetrics> history;
+    double best_val_acc = 0, gap = 0, test_acc = 0, test_loss = 0;
+    int best_epoch = 0;
+};
+
+int run(int argc, const char* const argv[]) {
+    util::Cli cli(program, "regularization: an over-sized MLP on 1,000 images, with and without each regularizer (chapter 4)",
+                  {.epochs = 60, .batch_size = 32, .lr = 0.001, .optimizer = "adam"});
+    cli.chapter_options().add_options()
+        ("runs", po::value<std::string>()->default_value("all"),
+         "all, or some of none,weight_decay,dropout,batch_norm,early_stop,augment,all (comma-separated)")
+        ("train-size", po::value<int>()->default_value(1000), "training images (a small set, to overfit)")
+        ("hidden", po::value<int>()->default_value(512), "width of the two hidden layers");
+    if (!cli.parse(argc, argv)) return 0;
+    const util::CommonOptions& opt = cli.common();
+    if (!opt.save.empty() || !opt.resume.empty())
+        DL_THROW(UsageError, "--save and --resume are not supported by " << program << " yet");
+    const int train_size = cli.get<int>("train-size"), hidden = cli.get<int>("hidden");
+    if (train_size < 1) DL_THROW(UsageError, "--train-size must be at least 1, got " << train_size);
+    if (hidden < 1) DL_THROW(UsageError, "--hidden must be at least 1, got " << hidden);
+    if (opt.optimizer == "adamw" || opt.weight_decay > 0)
+        DL_THROW(UsageError, "the weight-decay run sets the weight decay itself (AdamW, λ = 0.05): leave "
+                             "--optimizer and --weight-decay as they are");
+    const std::vector<Regime> runs = parse_runs(cli.get<std::string>("runs"));
+    const int epochs = opt.quick ? std::min(opt.epochs, 5) : opt.epochs;
+    const std::filesystem::path out = opt.out;
+    const util::PlotMode plot_mode = util::parse_plot_mode(opt.plot);
+
+    // Check everything that can fail on bad input before writing to --out.
+    optim::make_optimizer(opt.optimizer_options());
+    data::ImageSplits fashion = data::load_image_dataset(
+        {.data_dir = opt.data, .max_train = opt.quick ? 6000u : 0u, .max_test = opt.quick ? 2000u : 0u, .seed = opt.seed});
+    const data::Standardization standard = data::standardization_of(fashion.train);
+    for (data::Dataset* d : {&fashion.train, &fashion.validation, &fashion.test}) data::standardize(*d, standard);
+    // The first train_size images of the (already shuffled) training set.
+    std::vector<std::size_t> first(std::min<std::size_t>(static_cast<std::size_t>(train_size), fashion.train.size()));
+    std::iota(first.begin(), first.end(), std::size_t{0});
+    const data::Dataset small = data::subset(fashion.train, first);
+    std::cout << "Fashion-MNIST: " << small.size() << " training images (of " << fashion.train.size() << "), "
+              << fashion.validation.size() << " validation, " << fashion.test.size() << " test; " << epochs
+              << " epochs of " << opt.optimizer << " at lr " << opt.lr << "\n\n";
+
+    train::MetricsCsv csv(out / "metrics.csv", /*with_run_column=*/true);
+    nn::SoftmaxCrossEntropy loss;
+    std::vector<RunSummary> results;
+    std::size_t params = 0;
+    for (const Regime& r : runs) {
+        Rng rng(opt.seed);   // the same initial weights and batches for every run
+        nn::Sequential model =
+            nn::mlp(small.example_shape(), {static_cast<std::size_t>(hidden), static_cast<std::size_t>(hidden)},
+                    static_cast<std::size_t>(small.num_classes), nn::Activation::relu, rng,
+                    {.dropout = r.dropout, .batch_norm = r.batch_norm});
+        params = std::max(params, count_parameters(model));
+        optim::OptimizerOptions o = opt.optimizer_options();
+        if (r.weight_decay > 0) {
+            o.name = "adamw";
+            o.weight_decay = r.weight_decay;
+        }
+        auto optimizer = optim::make_optimizer(o);
+        train::FitOptions fit = train::with_common_options(
+            {.epochs = epochs, .batch_size = opt.batch_size, .progress = false,
+             .on_epoch = [&](const train::EpochMetrics& m) { csv.write(m, r.name); }},
+            opt);
+        if (r.early_stop > 0) fit.early_stop_patience = r.early_stop;
+        if (r.shift > 0) {
+            // The shifted-in border must be background: a 0 pixel, which standardised is -mean/stddev.
+            // So shift x - background (whose border fills with 0) and add the background back.
+            const float background = -standard.mean / standard.stddev;
+            fit.augment = [shift = r.shift, background, g = Rng(opt.seed + 1)](Tensor& x) mutable {
+                for (auto& v : x) v -= background;
+                random_shift(x, shift, g);
+                for (auto& v : x) v += background;
+            };
+        }
+        std::cout << "  " << std::left << std::setw(13) << r.name << std::right << std::flush;
+        RunSummary s{r, train::fit(model, loss, *optimizer, small, fashion.validation, fit, rng)};
+        for (const auto& m : s.history)
+            if (m.val_acc > s.best_val_acc) s.best_val_acc = m.val_acc, s.best_epoch = m.epoch;
+        s.gap = s.history.back().train_acc - s.history.back().val_acc;
+        const auto test = train::evaluate(model, loss, fashion.test);
+        s.test_acc = test.accuracy, s.test_loss = test.loss;
+        std::cout << s.history.size() << " epochs, best validation accuracy " << util::format_fixed(s.best_val_acc, 4)
+                  << " (epoch " << s.best_epoch << "), test " << util::format_fixed(s.test_acc, 4) << '\n';
+        results.push_back(std::move(s));
+    }
+
+    std::cout << "\n  run            best val acc  epoch  final train  final val    gap   test acc\n";
+    for (const auto& s : results)
+        std::cout << "  " << std::left << std::setw(13) << s.regime.name << std::right << std::setw(14)
+                  << util::format_fixed(s.best_val_acc, 4) << std::setw(7) << s.best_epoch << std::setw(13)
+                  << util::format_fixed(s.history.back().train_acc, 4) << std::setw(11)
+                  << util::format_fixed(s.history.back().val_acc, 4) << std::setw(7) << util::format_fixed(s.gap, 3)
+                  << std::setw(11) << util::format_fixed(s.test_acc, 4) << '\n';
+
+    const auto headline_it = std::find_if(results.begin(), results.end(), [](const RunSummary& s) { return s.regime.name == "all"; });
+    const RunSummary& headline = headline_it != results.end() ? *headline_it : results.back();
+    util::Json by_run = util::Json::object();
+    for (const auto& s : results)
+        by_run.set(s.regime.name, util::Json::object()
+                                      .set("best_val_accuracy", s.best_val_acc)
+                                      .set("best_epoch", s.best_epoch)
+                                      .set("epochs_run", static_cast<int>(s.history.size()))
+                                      .set("final_train_accuracy", s.history.back().train_acc)
+                                      .set("final_val_accuracy", s.history.back().val_acc)
+                                      .set("gap", s.gap)
+                                      .set("test_accuracy", s.test_acc));
+    util::Json summary = train::summary_header(program, opt.seed);
+    summary.set("headline_run", headline.regime.name).set("test_accuracy", headline.test_acc);
+    summary.set("test_loss", headline.test_loss).set("val_loss", headline.history.back().val_loss);
+    summary.set("params", params).set("train_size", static_cast<int>(small.size())).set("epochs", epochs);
+    summary.set("optimizer", opt.optimizer).set("lr", opt.lr).set("batch_size", opt.batch_size).set("hidden", hidden);
+    summary.set("threads", opt.threads).set("quick", opt.quick).set("runs", by_run);
+    util::write_file_atomically(out / "summary.json", summary.dump());
+
+    util::Panel train_acc{"training accuracy", "epoch", "accuracy", {}}, val_acc{"validation accuracy", "epoch", "accuracy", {}},
+        val_loss{"validation loss", "epoch", "loss", {}};
+    for (const auto& s : results) {
+        util::Series ta{s.regime.name, {}, {}}, va{s.regime.name, {}, {}}, vl{s.regime.name, {}, {}};
+        for (const auto& m : s.history) {
+            const auto e = static_cast<double>(m.epoch);
+            ta.x.push_back(e), ta.y.push_back(m.train_acc);
+            va.x.push_back(e), va.y.push_back(m.val_acc);
+            vl.x.push_back(e), vl.y.push_back(m.val_loss);
+        }
+        train_acc.series.push_back(std::move(ta));
+        val_acc.series.push_back(std::move(va));
+        val_loss.series.push_back(std::move(vl));
+    }
+    const bool plotted = util::plot_panels({train_acc, val_acc, val_loss}, out / "curves.png", plot_mode,
+                                           std::to_string(small.size()) + " Fashion-MNIST images, 784-" +
+                                               std::to_string(hidden) + "-" + std::to_string(hidden) +
+                                               "-10 MLP, with and without each regularizer",
+                                           (out / "metrics.csv").string());
+    std::cout << "wrote " << (out / "metrics.csv").string() << ", " << (out / "summary.json").string();
+    if (plotted && plot_mode == util::PlotMode::png) std::cout << ", " << (out / "curves.png").string();
+    std::cout << '\n';
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    return util::run_main(program, [&] { return run(argc, argv); });
+}
