@@ -16,7 +16,8 @@ void batchnorm_forward_train(TensorT<T>& Y, TensorT<T>& x_hat, TensorT<T>& inv_s
                              TensorT<T>& running_var, const TensorT<T>& X, const TensorT<T>& gamma,
                              const TensorT<T>& beta, T momentum, T eps) {
     // Hint: check the shapes and N >= 2; per feature, the mean first, then the squared deviations (two passes,
-    // sums in double). N/(N − 1) in floating point: in integers it is 1 for every N > 2.
+    // sums in double: sum += static_cast<double>(x), or float T warns). N/(N − 1) in floating point:
+    // in integers it is 1 for every N > 2.
     DL_TODO("ch04.batchnorm_forward_train");   // lesson: chapters/ch04_regularization/README.md#batchnorm-forward-train
 }
 

@@ -11,7 +11,8 @@ namespace dl {
 // ‖g‖ = sqrt(Σ g²) over every tensor;  if ‖g‖ > c:  g ← g · c / ‖g‖.  Returns ‖g‖ before clipping.
 template <class T>
 T clip_grad_norm(const std::vector<TensorT<T>*>& grads, T max_norm) {
-    // Hint: one sum of squares over all the tensors together (in double), then one common scale for all.
+    // Hint: DL_CHECK that max_norm > 0; one sum of squares over all the tensors together (in double),
+    // then one common scale for all.
     DL_TODO("ch04.clip_grad_norm");   // lesson: chapters/ch04_regularization/README.md#clip-grad-norm
 }
 

@@ -129,7 +129,7 @@ std::vector<EpochMetrics> fit(nn::Sequential& model, nn::Loss& loss, optim::Opti
     }
     if (early_stopping && !best_weights.empty()) {   // end with the best epoch's weights
         for (std::size_t i = 0; i < saved.size(); ++i) *saved[i] = best_weights[i];
-        if (options.progress)
+        if (options.progress && stopping.best_epoch != static_cast<int>(history.size()))
             std::cout << "restored the weights of epoch " << stopping.best_epoch << " (validation loss "
                       << util::format_fixed(stopping.best_loss, 4) << ")" << std::endl;
     }

@@ -17,6 +17,7 @@ struct EarlyStoppingState {
 // loss is strictly below the best so far: then it becomes the best and the count restarts at 0;
 // otherwise the count grows by one. Returns true when training should stop: the count has reached
 // `patience`. (The caller saves the weights when state.best_epoch == epoch.) A NaN loss never improves.
+// A patience below 1 (or an epoch below 1) throws dl::Error.
 bool early_stopping_update(EarlyStoppingState& state, int epoch, double val_loss);
 
 }  // namespace dl
