@@ -182,7 +182,7 @@ int run(int argc, const char* const argv[]) {
 
     // summary.json: the headline model at the top, every run under "runs".
     const RunResult& headline = results.back();
-    util::Json summary = train::summary_header(program, opt.seed);
+    util::Json summary = train::summary_header(program, opt);
     summary.set("test_accuracy", headline.test_accuracy).set("test_loss", headline.test_loss);
     summary.set("val_loss", headline.history.back().val_loss);
     summary.set("params", count_parameters(model)).set("epochs", epochs);

@@ -111,7 +111,7 @@ int run(int argc, const char* const argv[]) {
               << " examples/s (best epoch)\n";
     runs.set("fashion", util::Json::object().set("test_accuracy", test.accuracy).set("epochs", epochs));
 
-    util::Json summary = train::summary_header(program, opt.seed);
+    util::Json summary = train::summary_header(program, opt);
     summary.set("test_accuracy", test.accuracy).set("test_loss", test.loss).set("val_loss", history.back().val_loss);
     summary.set("params", count_parameters(model)).set("epochs", epochs).set("examples_per_s", best_rate);
     summary.set("threads", opt.threads).set("optimizer", opt.optimizer).set("lr", opt.lr);

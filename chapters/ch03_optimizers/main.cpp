@@ -260,7 +260,7 @@ int run(int argc, const char* const argv[]) {
                                   .set("val_accuracy", r.val_acc)
                                   .set("test_accuracy", r.test_acc)
                                   .set("train_seconds", r.seconds));
-    util::Json summary = train::summary_header(program, opt.seed);
+    util::Json summary = train::summary_header(program, opt);
     summary.set("test_accuracy", best.test_acc).set("test_loss", best.test_loss).set("val_loss", best.history.back().val_loss);
     summary.set("optimizer", opt.optimizer).set("lr", opt.lr).set("lr_schedule", opt.schedule.kind);
     summary.set("lr_min", opt.schedule.min_lr).set("lr_step", opt.schedule.step_epochs).set("lr_gamma", opt.schedule.gamma);

@@ -209,7 +209,7 @@ int run(int argc, const char* const argv[]) {
                                       .set("final_val_accuracy", s.history.back().val_acc)
                                       .set("gap", s.gap)
                                       .set("test_accuracy", s.test_acc));
-    util::Json summary = train::summary_header(program, opt.seed);
+    util::Json summary = train::summary_header(program, opt);
     summary.set("headline_run", headline.regime.name).set("test_accuracy", headline.test_acc);
     summary.set("test_loss", headline.test_loss).set("val_loss", headline.history.back().val_loss);
     summary.set("params", params).set("train_size", static_cast<int>(small.size())).set("epochs", epochs);

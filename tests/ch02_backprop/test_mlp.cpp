@@ -38,3 +38,16 @@ TEST_CASE("ch02.dense_backward trains the MLP past 80% on 6000 Fashion-MNIST ima
     INFO(comparison.detail);
     REQUIRE(comparison.matches);
 }
+
+TEST_CASE("ch02.dense_backward training that diverges stops with a message naming the step and the rate",
+          "[ch02][exercise]") {
+    // lr 1e6: the first steps throw the weights so far that the logits overflow and the loss is NaN.
+    Rng rng(3);
+    const data::Dataset train = data::make_blobs(256, rng), valid = data::make_blobs(64, rng);
+    nn::Sequential net = nn::mlp({2}, {32}, 2, nn::Activation::relu, rng);
+    nn::SoftmaxCrossEntropy loss;
+    optim::GradientDescent sgd(1e6);
+    REQUIRE_THROWS_WITH(train::fit(net, loss, sgd, train, valid, {.epochs = 5, .batch_size = 16, .progress = false}, rng),
+                        Catch::Contains("training diverged") && Catch::Contains("step") &&
+                            Catch::Contains("learning rate 1e+06") && Catch::Contains("--lr 100000"));
+}

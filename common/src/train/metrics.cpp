@@ -58,4 +58,17 @@ util::Json summary_header(const std::string& program, std::uint64_t seed) {
     return j;
 }
 
+util::Json summary_header(const std::string& program, const util::CommonOptions& o) {
+    util::Json j = summary_header(program, o.seed);
+    util::Json settings = util::Json::object();
+    settings.set("optimizer", o.optimizer).set("lr", o.lr).set("momentum", o.momentum).set("beta1", o.beta1);
+    settings.set("beta2", o.beta2).set("eps", o.eps).set("rho", o.rho).set("weight_decay", o.weight_decay);
+    settings.set("lr_schedule", o.schedule.kind).set("lr_step", o.schedule.step_epochs).set("lr_gamma", o.schedule.gamma);
+    settings.set("lr_min", o.schedule.min_lr).set("warmup_steps", static_cast<std::int64_t>(o.schedule.warmup_steps));
+    settings.set("early_stop", o.early_stop).set("clip_norm", o.clip_norm).set("clip_value", o.clip_value);
+    settings.set("epochs", o.epochs).set("batch_size", static_cast<std::int64_t>(o.batch_size)).set("quick", o.quick);
+    j.set("settings", settings);
+    return j;
+}
+
 }  // namespace dl::train

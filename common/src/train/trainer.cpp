@@ -6,6 +6,7 @@
 #include "dl/util/progress.hpp"
 #include "dl/util/timer.hpp"
 
+#include <cmath>
 #include <iostream>
 #include <sstream>
 
@@ -82,6 +83,14 @@ std::vector<EpochMetrics> fit(nn::Sequential& model, nn::Loss& loss, optim::Opti
             optimizer.zero_grad(params);
             const Tensor& out = model.forward(x, nn::Mode::train);
             const float batch_loss = loss.forward(out, labels);
+            if (!std::isfinite(batch_loss)) {   // one NaN poisons every weight it reaches: stop here
+                bar.finish();
+                DL_THROW(Error, "training diverged: the loss is " << batch_loss << " at epoch " << epoch << ", step "
+                                                                   << step + 1 << " (learning rate " << optimizer.lr()
+                                                                   << "); the rate is probably too high: try --lr "
+                                                                   << optimizer.lr() / 10
+                                                                   << " (or --clip-norm, or --lr-schedule with --warmup-steps)");
+            }
             correct += count_correct(loss.predict(out), labels);
             model.backward(loss.backward());
             if (options.clip_value > 0) clip_grad_value(grads, static_cast<float>(options.clip_value));

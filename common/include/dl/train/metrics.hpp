@@ -5,6 +5,7 @@
 // (the run column when the executable trains several models, as chapter 1 does).
 
 #include "dl/train/trainer.hpp"
+#include "dl/util/cli.hpp"
 #include "dl/util/json.hpp"
 #include "dl/util/plot.hpp"
 
@@ -42,6 +43,9 @@ bool plot_training_curves(const std::vector<RunHistory>& runs, const std::filesy
 // The keys every summary.json starts with: "program", "git_rev", "seed", plus the build's
 // chapters from solutions/ ("solutions").
 util::Json summary_header(const std::string& program, std::uint64_t seed);
+// The same, plus "settings": every common option as given (optimizer, schedule, early stopping,
+// clipping, epochs, batch size), so that a run can be told from another by its summary alone.
+util::Json summary_header(const std::string& program, const util::CommonOptions& options);
 
 // The revision the binary was built from (or "unknown").
 const char* git_revision();
