@@ -1,0 +1,101 @@
+// The checkpoint file: a bit-exact round trip, and a clear refusal of every file it did not write.
+#include "dl/error.hpp"
+#include "dl/testing/temp_dir.hpp"
+#include "dl/util/checkpoint.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <zlib.h>
+
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+
+using namespace dl;
+
+namespace {
+
+util::Checkpoint sample() {
+    util::Checkpoint c;
+    c.kind = "test: 784-128-10";
+    c.epoch = 3;
+    c.step = 4689;
+    Tensor w({2, 3});
+    for (std::size_t i = 0; i < w.size(); ++i) w[i] = 0.1f * static_cast<float>(i) - 0.25f;
+    w[4] = std::numeric_limits<float>::denorm_min();   // every bit pattern survives
+    c.tensors.push_back({"dense.w", w});
+    c.tensors.push_back({"adam.m", Tensor({4}, -1.5f)});
+    return c;
+}
+
+// Recomputes the trailing checksum, so that a test can forge a header that passes it.
+void reseal(std::string& bytes) {
+    const std::size_t body = bytes.size() - 4;
+    const auto crc = static_cast<std::uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(bytes.data()), static_cast<uInt>(body)));
+    std::memcpy(bytes.data() + body, &crc, 4);
+}
+
+}  // namespace
+
+TEST_CASE("a checkpoint written and read back is the same, bit for bit", "[common][infra]") {
+    testing::TempDir dir;
+    const auto path = dir.path / "run" / "model.ckpt";   // the directory is created
+    util::write_checkpoint(path, sample());
+    const util::Checkpoint back = util::read_checkpoint(path);
+    REQUIRE(back.kind == "test: 784-128-10");
+    REQUIRE(back.epoch == 3);
+    REQUIRE(back.step == 4689);
+    REQUIRE(back.tensors.size() == 2);
+    REQUIRE(back.tensors[0].name == "dense.w");
+    REQUIRE(back.tensors[0].value.shape() == Shape{2, 3});
+    REQUIRE(std::memcmp(back.tensors[0].value.data(), sample().tensors[0].value.data(), 6 * sizeof(float)) == 0);
+    REQUIRE(back.tensors[1].value[3] == -1.5f);
+    // Written atomically: nothing but the checkpoint is left in its directory.
+    REQUIRE(std::distance(std::filesystem::directory_iterator(path.parent_path()), {}) == 1);
+}
+
+TEST_CASE("a checkpoint reader refuses files it did not write, naming the file and the problem", "[common][infra]") {
+    const std::string good = util::encode_checkpoint(sample());
+    auto refuses = [](const std::string& bytes, const std::string& words) {
+        CAPTURE(words);
+        REQUIRE_THROWS_AS(util::decode_checkpoint(bytes, "x.ckpt"), DataError);
+        REQUIRE_THROWS_WITH(util::decode_checkpoint(bytes, "x.ckpt"), Catch::Contains("x.ckpt") && Catch::Contains(words));
+    };
+    refuses("", "not a dlfs checkpoint");
+    refuses("hello, world: some text file", "not a dlfs checkpoint");
+    refuses(good.substr(0, 7), "not a dlfs checkpoint");
+    // Every truncation is refused (as damaged: the checksum no longer matches).
+    for (std::size_t n = 16; n < good.size(); n += 7) refuses(good.substr(0, n), "damaged");
+    // One flipped bit anywhere in the body.
+    std::string flipped = good;
+    flipped[good.size() / 2] = static_cast<char>(flipped[good.size() / 2] ^ 0x10);
+    refuses(flipped, "damaged");
+    // Another version.
+    std::string future = good;
+    future[8] = 2;
+    reseal(future);
+    refuses(future, "version 2");
+    // A header that lies with a valid checksum: a dimension of 2^40 must not be allocated.
+    util::Checkpoint lie;
+    lie.kind = "k";
+    lie.tensors.push_back({"w", Tensor({1}, 1.0f)});
+    std::string forged = util::encode_checkpoint(lie);
+    const std::size_t dim_at = 8 + 4 + (4 + 1) + 8 + 8 + 4 + (4 + 1) + 4;   // the first dimension
+    const std::uint64_t huge = std::uint64_t{1} << 40;
+    std::memcpy(forged.data() + dim_at, &huge, 8);
+    reseal(forged);
+    refuses(forged, "claims more elements");
+    // Trailing bytes after the last tensor.
+    std::string longer = good;
+    longer.insert(longer.size() - 4, "junk");
+    reseal(longer);
+    refuses(longer, "bytes after the last tensor");
+}
+
+TEST_CASE("reading a checkpoint that is missing or a directory says so", "[common][infra]") {
+    testing::TempDir dir;
+    REQUIRE_THROWS_WITH(util::read_checkpoint(dir.path / "nope.ckpt"), Catch::Contains("nope.ckpt") && Catch::Contains("cannot open"));
+    REQUIRE_THROWS_WITH(util::read_checkpoint(dir.path), Catch::Contains("is a directory"));
+}
