@@ -11,8 +11,9 @@ namespace dl {
 // Batch norm's training forward, fused: row by row, for every feature d at once,
 //   δ = x_d − mean_d      mean_d += δ / (n + 1)      m2_d += δ (x_d − mean_d)      (Welford)
 // so after the last row mean_d = μ_d and m2_d = Σ (x − μ_d)²; σ² = m2 / N. Then one pass writes
-// x̂ = (x − μ) / sqrt(σ² + ε) and Y = γ x̂ + β. (Given code: the chapter's exercise is the
-// three-pass batchnorm_forward_train; this is what bench_batchnorm compares it with.)
+// x̂ = (x − μ) / sqrt(σ² + ε) and Y = γ x̂ + β. (Given code, in common/ so that every build has the
+// same one: the chapter's exercise is the three-pass batchnorm_forward_train, which
+// bench_batchnorm compares with this.)
 template <class T>
 void batchnorm_forward_train_fused(TensorT<T>& Y, TensorT<T>& x_hat, TensorT<T>& inv_std, TensorT<T>& running_mean,
                                    TensorT<T>& running_var, const TensorT<T>& X, const TensorT<T>& gamma,
