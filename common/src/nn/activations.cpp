@@ -7,13 +7,14 @@ namespace dl::nn {
 
 template <class T>
 const TensorT<T>& ReLUT<T>::forward(const TensorT<T>& X, Mode) {
-    X_ = X;
     relu_forward(Y_, X);
     return Y_;
 }
+// Y > 0 exactly where X > 0, so the output stands in for the input in [X > 0]: no copy of X is
+// kept (after a convolution it is the largest tensor of the network).
 template <class T>
 const TensorT<T>& ReLUT<T>::backward(const TensorT<T>& dY) {
-    relu_backward(dX_, dY, X_);
+    relu_backward(dX_, dY, Y_);
     return dX_;
 }
 

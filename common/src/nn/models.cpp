@@ -1,6 +1,7 @@
 #include "dl/nn/models.hpp"
 
 #include "dl/nn/activations.hpp"
+#include "dl/nn/conv.hpp"
 #include "dl/nn/dense.hpp"
 #include "dl/nn/regularization.hpp"
 
@@ -37,6 +38,26 @@ Sequential mlp(const Shape& input, const std::vector<std::size_t>& hidden, std::
     model.add<Dense>(width, classes, Init::xavier, rng);
     // Seeded last, so that the Dense layers draw the same initial weights with dropout as without.
     for (Dropout* d : dropouts) d->reseed(rng.next_u64());
+    return model;
+}
+
+Sequential course_cnn(const Shape& input, std::size_t classes, Rng& rng, const CnnOptions& options) {
+    if (input.size() != 3)
+        DL_THROW(ShapeError, "course_cnn takes images of shape [C, H, W], got " << to_string(input));
+    Sequential model(input);
+    model.add<Conv2D>(input[0], 32, 3, 3, Conv2dParams{}, rng, options.conv);
+    model.add<ReLU>();
+    model.add<MaxPool2D>(2);
+    model.add<Conv2D>(32, 64, 3, 3, Conv2dParams{}, rng, options.conv);
+    model.add<ReLU>();
+    model.add<MaxPool2D>(2);
+    model.add<Flatten>();
+    const std::size_t flat = shape_size(model.layer_output_shape(model.size() - 1));
+    model.add<Dense>(flat, 128, Init::he, rng);
+    model.add<ReLU>();
+    Dropout* dropout = options.dropout > 0 ? &model.add<Dropout>(options.dropout) : nullptr;
+    model.add<Dense>(128, classes, Init::xavier, rng);
+    if (dropout != nullptr) dropout->reseed(rng.next_u64());   // as in mlp: the weights do not depend on p
     return model;
 }
 

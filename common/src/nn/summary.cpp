@@ -8,11 +8,15 @@
 namespace dl::nn {
 
 namespace {
-// "(None, 26, 26, 32)"-style: the batch axis first, then the example's dims.
+// "(None, 128)": the batch axis first, then the example's dims. An image [C, H, W] is printed
+// channels last, (None, H, W, C), as Keras prints it, so the table reads like the course text's.
 std::string shape_text(const Shape& s) {
     std::ostringstream out;
     out << "(None";
-    for (const std::size_t d : s) out << ", " << d;
+    if (s.size() == 3)
+        out << ", " << s[1] << ", " << s[2] << ", " << s[0];
+    else
+        for (const std::size_t d : s) out << ", " << d;
     out << ')';
     return out.str();
 }
@@ -29,9 +33,9 @@ std::string with_commas(std::size_t n) {
 
 std::string summary(SequentialT<float>& model) {
     std::ostringstream out;
-    const std::string rule(64, '_'), double_rule(64, '=');
+    const std::string rule(70, '_'), double_rule(70, '=');
     out << "Model: \"sequential\"\n" << rule << '\n';
-    out << std::left << std::setw(28) << " Layer (type)" << std::setw(24) << "Output Shape" << "Param #\n";
+    out << std::left << std::setw(34) << " Layer (type)" << std::setw(24) << "Output Shape" << "Param #\n";
     out << double_rule << '\n';
     std::size_t total = 0;
     for (std::size_t i = 0; i < model.size(); ++i) {
@@ -40,10 +44,13 @@ std::string summary(SequentialT<float>& model) {
         std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
         const std::size_t params = count_parameters(layer);
         total += params;
-        out << ' ' << std::setw(27) << (name + '_' + std::to_string(i + 1) + " (" + layer.kind() + ')')
+        out << ' ' << std::setw(33) << (name + '_' + std::to_string(i + 1) + " (" + layer.kind() + ')')
             << std::setw(24) << shape_text(model.layer_output_shape(i)) << with_commas(params) << '\n';
     }
     out << double_rule << '\n' << "Total params: " << with_commas(total) << '\n' << rule << '\n';
+    bool images = false;
+    for (std::size_t i = 0; i < model.size(); ++i) images = images || model.layer_output_shape(i).size() == 3;
+    if (images) out << "(image shapes are printed (height, width, channels); they are stored [N, C, H, W])\n";
     return out.str();
 }
 

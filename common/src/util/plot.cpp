@@ -5,6 +5,7 @@
 #include <gnuplot-iostream.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <unistd.h>
@@ -166,6 +167,38 @@ bool plot_decision_boundaries(const std::vector<BoundaryPicture>& pictures, cons
     }
     gp << "unset multiplot\n";
     if (mode == PlotMode::png) gp << "set output\n";
+    return true;
+}
+
+bool plot_image_grid(const std::vector<ImageTile>& tiles, std::size_t columns, const std::filesystem::path& png,
+                     PlotMode mode, const std::string& title, bool signed_values) {
+    if (mode != PlotMode::png || tiles.empty() || !ready(mode, "")) return false;
+    std::cout << std::flush;
+    Gnuplot gp(gnuplot_program());
+    const std::size_t cols = std::min(columns, tiles.size()), rows = (tiles.size() + cols - 1) / cols;
+    set_terminal(gp, mode, png, static_cast<int>(150 * cols), static_cast<int>(160 * rows + 40));
+    gp << "set multiplot layout " << rows << ',' << cols << " title " << quoted(title) << "\n";
+    gp << "unset key\nunset colorbox\nunset tics\nunset border\nset size ratio -1\n";
+    gp << (signed_values ? "set palette defined (0 '#2166ac', 0.5 '#f7f7f7', 1 '#b2182b')\n" : "set palette grey\n");
+    for (const auto& tile : tiles) {
+        DL_CHECK(tile.pixels.size() == tile.height * tile.width,
+                 "plot_image_grid: " << tile.pixels.size() << " pixels for a " << tile.height << "x" << tile.width << " tile");
+        double lo = *std::min_element(tile.pixels.begin(), tile.pixels.end());
+        double hi = *std::max_element(tile.pixels.begin(), tile.pixels.end());
+        if (signed_values) hi = std::max(std::abs(lo), std::abs(hi)), lo = -hi;
+        if (hi <= lo) hi = lo + 1;   // a constant tile
+        gp << "set title " << quoted(tile.title) << (tile.mark ? " textcolor rgb '#b2182b'" : "") << "\n";
+        gp << "set cbrange [" << lo << ':' << hi << "]\n";
+        gp << "set xrange [-0.5:" << static_cast<double>(tile.width) - 0.5 << "]\n";
+        gp << "set yrange [" << static_cast<double>(tile.height) - 0.5 << ":-0.5]\n";   // row 0 at the top
+        gp << "plot '-' with image\n";
+        std::vector<std::tuple<double, double, double>> cells;
+        for (std::size_t r = 0; r < tile.height; ++r)
+            for (std::size_t c = 0; c < tile.width; ++c)
+                cells.emplace_back(static_cast<double>(c), static_cast<double>(r), tile.pixels[r * tile.width + c]);
+        gp.send1d(cells);
+    }
+    gp << "unset multiplot\nset output\n";
     return true;
 }
 

@@ -15,7 +15,7 @@ public:
     const TensorT<T>& backward(const TensorT<T>& dY) override;
 
 private:
-    TensorT<T> X_, Y_, dX_;
+    TensorT<T> Y_, dX_;
 };
 
 template <class T>

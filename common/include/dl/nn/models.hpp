@@ -28,4 +28,15 @@ struct MlpOptions {
 Sequential mlp(const Shape& input, const std::vector<std::size_t>& hidden, std::size_t classes,
                Activation activation, Rng& rng, const MlpOptions& options);
 
+// Chapter 5: the course text's convolutional network, for [C, H, W] images:
+//   Conv2D(32, 3×3) ReLU, MaxPool(2), Conv2D(64, 3×3) ReLU, MaxPool(2), Flatten, Dense(128) ReLU,
+//   Dropout(p), Dense(classes)
+// On 28×28 Fashion-MNIST: 320 + 18,496 + 204,928 + 1,290 = 225,034 parameters. He initialisation for
+// the ReLU layers, Xavier for the last. `conv` picks the convolution (naive or im2col).
+struct CnnOptions {
+    double dropout = 0.5;
+    std::string conv = "im2col";
+};
+Sequential course_cnn(const Shape& input, std::size_t classes, Rng& rng, const CnnOptions& options);
+
 }  // namespace dl::nn

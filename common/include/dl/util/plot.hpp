@@ -62,6 +62,19 @@ struct ContourPicture {
 bool plot_contour_paths(const std::vector<ContourPicture>& pictures, const std::filesystem::path& png,
                         PlotMode mode);
 
+// Small images in a grid, each with a title (chapter 5: the first layer's filters; test images with
+// their predicted classes). Grey images run from black (their smallest value) to white; signed
+// ones (`signed_values`, filters) from blue (−m) through white (0) to red (+m), m = the tile's
+// largest |value|. A tile whose `mark` is set has a red title. PNG only (a terminal cannot show them).
+struct ImageTile {
+    std::string title;
+    std::size_t height = 0, width = 0;
+    std::vector<double> pixels;   // height × width, row-major, row 0 at the top
+    bool mark = false;
+};
+bool plot_image_grid(const std::vector<ImageTile>& tiles, std::size_t columns, const std::filesystem::path& png,
+                     PlotMode mode, const std::string& title, bool signed_values);
+
 // true when the gnuplot program can be found.
 bool gnuplot_available();
 

@@ -1,0 +1,152 @@
+// Chapter 5: a convolutional network on Fashion-MNIST, the course text's model:
+//   Conv2D(32, 3×3) ReLU, MaxPool(2), Conv2D(64, 3×3) ReLU, MaxPool(2), Flatten, Dense(128) ReLU,
+//   Dropout(0.5), Dense(10, softmax), with Adam 1e-3 on standardised pixels.
+// --conv naive|im2col picks the convolution (the same numbers, at very different speeds).
+//
+// Writes to --out: metrics.csv, summary.json, curves.png, filters.png (the first layer's learned
+// 3×3 filters) and predictions.png (test images with the model's guesses; wrong ones in red).
+#include "dl/data/fashion_mnist.hpp"
+#include "dl/nn/conv.hpp"
+#include "dl/nn/loss.hpp"
+#include "dl/nn/models.hpp"
+#include "dl/train/metrics.hpp"
+#include "dl/train/trainer.hpp"
+#include "dl/util/cli.hpp"
+#include "dl/util/plot.hpp"
+#include "dl/util/progress.hpp"
+
+#include <algorithm>
+#include <iostream>
+
+using namespace dl;
+namespace po = boost::program_options;
+
+namespace {
+
+constexpr const char* program = "ch05_cnn";
+constexpr std::size_t course_text_total = 219'146;   // the total the course text prints (its rows add up to 225,034)
+
+// The first Conv2D layer's filters, one tile per output channel (its first input channel).
+std::vector<util::ImageTile> filter_tiles(nn::Sequential& model) {
+    auto& conv = dynamic_cast<nn::Conv2D&>(model.layer(0));
+    const Tensor& W = conv.W().value;   // [OC, C, KH, KW]
+    const std::size_t KH = W.dim(2), KW = W.dim(3), per_filter = W.size() / W.dim(0);
+    std::vector<util::ImageTile> tiles;
+    for (std::size_t o = 0; o < W.dim(0); ++o) {
+        util::ImageTile tile{.title = "filter " + std::to_string(o + 1), .height = KH, .width = KW};
+        for (std::size_t i = 0; i < KH * KW; ++i) tile.pixels.push_back(static_cast<double>(W[o * per_filter + i]));
+        tiles.push_back(std::move(tile));
+    }
+    return tiles;
+}
+
+// The first `count` test images, titled with the model's guess (and the truth when it is wrong).
+std::vector<util::ImageTile> prediction_tiles(nn::Sequential& model, const data::Dataset& test, std::size_t count) {
+    count = std::min(count, test.size());
+    const std::size_t H = test.x.dim(2), W = test.x.dim(3);
+    Tensor batch({count, test.x.dim(1), H, W});
+    std::copy(test.x.begin(), test.x.begin() + static_cast<std::ptrdiff_t>(batch.size()), batch.begin());
+    const Tensor& logits = model.forward(batch, nn::Mode::eval);
+    std::vector<util::ImageTile> tiles;
+    for (std::size_t n = 0; n < count; ++n) {
+        const auto row = logits.row(n);
+        const auto guess = static_cast<int>(std::max_element(row.begin(), row.end()) - row.begin());
+        const int truth = test.labels[n];
+        util::ImageTile tile{.title = test.class_names[static_cast<std::size_t>(guess)], .height = H, .width = W};
+        if (guess != truth) tile.title += " (" + test.class_names[static_cast<std::size_t>(truth)] + ")", tile.mark = true;
+        for (std::size_t i = 0; i < H * W; ++i) tile.pixels.push_back(static_cast<double>(batch[n * H * W + i]));
+        tiles.push_back(std::move(tile));
+    }
+    return tiles;
+}
+
+int run(int argc, const char* const argv[]) {
+    util::Cli cli(program, "a convolutional network on Fashion-MNIST, the course text's model (chapter 5)",
+                  {.epochs = 15, .batch_size = 32, .lr = 1e-3, .optimizer = "adam"});
+    cli.chapter_options().add_options()
+        ("conv", po::value<std::string>()->default_value("im2col"), "naive|im2col: how the Conv2D layers convolve")
+        ("dropout", po::value<double>()->default_value(0.5), "drop probability of the Dropout layer, in [0, 1)")
+        ("standardize", po::value<bool>()->default_value(true), "scale pixels to mean 0, deviation 1 (true|false)")
+        ("max-train", po::value<long long>()->default_value(0), "train on at most this many images (0: all 55,000)");
+    if (!cli.parse(argc, argv)) return 0;
+    const util::CommonOptions& opt = cli.common();
+    if (!opt.save.empty() || !opt.resume.empty())
+        DL_THROW(UsageError, "--save and --resume are not supported by " << program << " yet");
+    const nn::CnnOptions cnn{.dropout = cli.get<double>("dropout"), .conv = cli.get<std::string>("conv")};
+    nn::conv_algorithm_index(cnn.conv);
+    if (cnn.dropout < 0 || cnn.dropout >= 1) DL_THROW(UsageError, "--dropout must be in [0, 1), got " << cnn.dropout);
+    const long long max_train = cli.get<long long>("max-train");
+    if (max_train < 0) DL_THROW(UsageError, "--max-train must be 0 (all) or positive, got " << max_train);
+    const int epochs = opt.quick ? std::min(opt.epochs, 2) : opt.epochs;
+    const std::filesystem::path out = opt.out;
+    const util::PlotMode plot_mode = util::parse_plot_mode(opt.plot);
+
+    // Check everything that can fail on bad input before writing to --out.
+    optim::make_optimizer(opt.optimizer_options());
+    data::ImageSplits fashion = data::load_image_dataset(
+        {.data_dir = opt.data, .max_train = opt.quick ? 3000u : static_cast<std::size_t>(max_train), .max_test = opt.quick ? 1000u : 0u, .seed = opt.seed});
+    if (cli.get<bool>("standardize")) {
+        // The training set's statistics, applied to all three sets.
+        const data::Standardization s = data::standardization_of(fashion.train);
+        for (data::Dataset* d : {&fashion.train, &fashion.validation, &fashion.test}) data::standardize(*d, s);
+    }
+
+    Rng rng(opt.seed);
+    nn::Sequential model = nn::course_cnn(fashion.train.example_shape(),
+                                          static_cast<std::size_t>(fashion.train.num_classes), rng, cnn);
+    const std::size_t params = count_parameters(model);
+    std::cout << "Fashion-MNIST: " << fashion.train.size() << " train, " << fashion.validation.size()
+              << " validation, " << fashion.test.size() << " test images; " << opt.threads << " thread(s); --conv "
+              << cnn.conv << "\n"
+              << nn::summary(model);
+    if (params != course_text_total)
+        std::cout << "(the course text prints a total of 219,146 for this model, but its own rows add up to the "
+                     "total above: see the lesson, \"Counting parameters\")\n";
+    std::cout << '\n';
+
+    train::MetricsCsv csv(out / "metrics.csv", /*with_run_column=*/false);
+    nn::SoftmaxCrossEntropy loss;
+    auto optimizer = optim::make_optimizer(opt.optimizer_options());
+    const auto history = train::fit(model, loss, *optimizer, fashion.train, fashion.validation,
+                                    train::with_common_options(
+                                        {.epochs = epochs, .batch_size = opt.batch_size, .progress = true,
+                                         .on_epoch = [&](const train::EpochMetrics& m) { csv.write(m); }},
+                                        opt),
+                                    rng);
+    const auto test = train::evaluate(model, loss, fashion.test);
+    double best_rate = 0, seconds = 0;
+    for (const auto& m : history) best_rate = std::max(best_rate, m.examples_per_s), seconds += m.seconds;
+    std::cout << "test accuracy " << util::format_fixed(test.accuracy, 4) << ", test loss "
+              << util::format_fixed(test.loss, 4) << "; " << static_cast<long long>(best_rate)
+              << " examples/s (best epoch), " << util::format_fixed(seconds, 1) << " s of training\n";
+
+    util::Json summary = train::summary_header(program, opt);
+    summary.set("test_accuracy", test.accuracy).set("test_loss", test.loss).set("val_loss", history.back().val_loss);
+    summary.set("params", params).set("epochs", static_cast<int>(history.size())).set("examples_per_s", best_rate);
+    summary.set("training_seconds", seconds).set("threads", opt.threads).set("optimizer", opt.optimizer);
+    summary.set("lr", opt.lr).set("batch_size", opt.batch_size).set("conv", cnn.conv).set("dropout", cnn.dropout);
+    summary.set("quick", opt.quick);
+    util::write_file_atomically(out / "summary.json", summary.dump());
+
+    const bool plotted = train::plot_training_curves({{"CNN", history}}, out / "curves.png", plot_mode,
+                                                     "Fashion-MNIST, the course text's CNN (" + cnn.conv + ")",
+                                                     (out / "metrics.csv").string());
+    bool pictures = false;
+    if (plotted) {
+        pictures = util::plot_image_grid(filter_tiles(model), 8, out / "filters.png", plot_mode,
+                                         "first layer: the 32 learned 3x3 filters (blue < 0 < red)", true);
+        util::plot_image_grid(prediction_tiles(model, fashion.test, 24), 8, out / "predictions.png", plot_mode,
+                              "test images: the model's guess (the truth in red when it is wrong)", false);
+    }
+    std::cout << "wrote " << (out / "metrics.csv").string() << ", " << (out / "summary.json").string();
+    if (plotted && plot_mode == util::PlotMode::png) std::cout << ", " << (out / "curves.png").string();
+    if (pictures) std::cout << ", " << (out / "filters.png").string() << ", " << (out / "predictions.png").string();
+    std::cout << '\n';
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    return util::run_main(program, [&] { return run(argc, argv); });
+}

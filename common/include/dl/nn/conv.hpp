@@ -1,0 +1,79 @@
+#pragma once
+// Chapter 5's layers: 2-D convolution and pooling, on images [N, C, H, W] (one example: [C, H, W]).
+
+#include "dl/nn/layer.hpp"
+#include "dl/ops/conv.hpp"
+#include "dl/rng.hpp"
+
+#include <string>
+#include <vector>
+
+namespace dl::nn {
+
+// Which row of conv2d_variants a Conv2D layer runs: "naive" or "im2col" (--conv). Throws
+// UsageError naming the choices for any other name.
+std::size_t conv_algorithm_index(const std::string& name);
+
+// Convolution with OC filters of C×KH×KW, stride and zero padding (ops/conv.hpp):
+//   X: [N, C, H, W]   W: [OC, C, KH, KW] (He-initialised, fan-in C·KH·KW)   b: [OC] (0)   Y: [N, OC, OH, OW]
+template <class T>
+class Conv2DT final : public LayerT<T> {
+public:
+    Conv2DT(std::size_t in_channels, std::size_t out_channels, std::size_t kernel_h, std::size_t kernel_w,
+            Conv2dParams params, Rng& rng, const std::string& algorithm = "im2col");
+
+    std::string kind() const override { return "Conv2D"; }
+    Shape output_shape(const Shape& input) const override;
+    const TensorT<T>& forward(const TensorT<T>& X, Mode mode) override;
+    const TensorT<T>& backward(const TensorT<T>& dY) override;
+    std::vector<ParameterT<T>*> parameters() override { return {&W_, &b_}; }
+
+    ParameterT<T>& W() { return W_; }
+    ParameterT<T>& b() { return b_; }
+    const char* algorithm() const { return conv2d_variants<T>[algorithm_].name; }
+
+private:
+    ParameterT<T> W_, b_;
+    Conv2dParams params_;
+    std::size_t algorithm_;
+    TensorT<T> X_, Y_, dX_;
+};
+
+// Max pooling over K×K windows with stride S (default S = K: windows side by side).
+template <class T>
+class MaxPool2DT final : public LayerT<T> {
+public:
+    explicit MaxPool2DT(std::size_t size, std::size_t stride = 0);
+    std::string kind() const override { return "MaxPooling2D"; }
+    Shape output_shape(const Shape& input) const override;
+    const TensorT<T>& forward(const TensorT<T>& X, Mode mode) override;
+    const TensorT<T>& backward(const TensorT<T>& dY) override;
+
+private:
+    std::size_t size_, stride_;
+    Shape x_shape_;
+    std::vector<std::size_t> argmax_;
+    TensorT<T> Y_, dX_;
+};
+
+// Average pooling over K×K windows with stride S (default S = K).
+template <class T>
+class AvgPool2DT final : public LayerT<T> {
+public:
+    explicit AvgPool2DT(std::size_t size, std::size_t stride = 0);
+    std::string kind() const override { return "AveragePooling2D"; }
+    Shape output_shape(const Shape& input) const override;
+    const TensorT<T>& forward(const TensorT<T>& X, Mode mode) override;
+    const TensorT<T>& backward(const TensorT<T>& dY) override;
+
+private:
+    std::size_t size_, stride_;
+    Shape x_shape_;
+    TensorT<T> Y_, dX_;
+};
+
+using Conv2D = Conv2DT<float>;
+using MaxPool2D = MaxPool2DT<float>;
+using AvgPool2D = AvgPool2DT<float>;
+
+}  // namespace dl::nn

@@ -1,0 +1,121 @@
+// Max and average pooling: cases worked by hand, PyTorch's values (odd sizes, overlapping
+// windows), finite differences through the layers, and the routing of max pooling's gradient.
+#include "dl/nn/conv.hpp"
+#include "dl/ops/pooling.hpp"
+#include "dl/testing/checks.hpp"
+#include "dl/testing/fixtures.hpp"
+#include "dl/testing/gradcheck.hpp"
+#include "dl/testing/random.hpp"
+#include "dl/testing/require_close.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+using namespace dl;
+using testing::require_close;
+
+TEST_CASE("ch05.maxpool2d_forward takes each window's maximum and remembers where it was", "[ch05][exercise]") {
+    // A 4×5 image, 2×2 windows, stride 2: a 2×2 output (the last column is dropped). The windows'
+    // maxima are 6 (at 6), 8 (at 3), 9 (at 15) and 7 (at 12); the tie 7 = 7 in the last window
+    // goes to the first one met in row-major order.
+    const TensorD X = TensorD::from({1, 1, 4, 5}, {1, 0, 2, 8, 9,    //
+                                                   3, 6, 4, 1, 9,    //
+                                                   5, 2, 7, 0, 9,    //
+                                                   9, 1, 3, 7, 9});
+    TensorD Y;
+    std::vector<std::size_t> argmax;
+    maxpool2d_forward(Y, argmax, X, 2, 2);
+    require_close(Y, TensorD::from({1, 1, 2, 2}, {6, 8, 9, 7}), 0, 0, "Y");
+    REQUIRE(argmax == std::vector<std::size_t>{6, 3, 15, 12});
+}
+
+TEST_CASE("ch05.maxpool2d_backward sends each gradient to its window's maximum only", "[ch05][exercise]") {
+    const TensorD X = TensorD::from({1, 1, 4, 5}, {1, 0, 2, 8, 9, 3, 6, 4, 1, 9, 5, 2, 7, 0, 9, 9, 1, 3, 7, 9});
+    TensorD Y, dX({1, 1, 4, 5}, 123.0);
+    std::vector<std::size_t> argmax;
+    maxpool2d_forward(Y, argmax, X, 2, 2);
+    maxpool2d_backward(dX, TensorD::from({1, 1, 2, 2}, {0.1, 0.2, 0.3, 0.4}), argmax, X.shape());
+    TensorD want({1, 1, 4, 5}, 0.0);
+    want[6] = 0.1, want[3] = 0.2, want[15] = 0.3, want[12] = 0.4;
+    require_close(dX, want, 0, 0, "dX");
+}
+
+TEST_CASE("ch05.maxpool2d_forward agrees with PyTorch, odd sizes and overlapping windows", "[ch05][exercise]") {
+    const testing::Fixture f("ch05_pooling.txt");
+    for (const auto& [key, size] : {std::pair{"max2", 2}, std::pair{"max3", 3}}) {
+        TensorD Y;
+        std::vector<std::size_t> argmax;
+        maxpool2d_forward(Y, argmax, f["X"], static_cast<std::size_t>(size), 2);
+        require_close(Y, f[std::string(key) + "_Y"], 0, 0, key);
+    }
+}
+
+TEST_CASE("ch05.maxpool2d_backward agrees with PyTorch, odd sizes and overlapping windows", "[ch05][exercise]") {
+    const testing::Fixture f("ch05_pooling.txt");
+    for (const auto& [key, size] : {std::pair{"max2", 2}, std::pair{"max3", 3}}) {
+        TensorD Y, dX;
+        std::vector<std::size_t> argmax;
+        maxpool2d_forward(Y, argmax, f["X"], static_cast<std::size_t>(size), 2);
+        maxpool2d_backward(dX, f[std::string(key) + "_dY"], argmax, f["X"].shape());
+        require_close(dX, f[std::string(key) + "_dX"], 1e-15, 1e-15, key);
+    }
+}
+
+TEST_CASE("ch05.maxpool2d_backward matches finite differences through the layer", "[ch05][exercise]") {
+    // Random N(0, 1) values are 1e-5 apart with overwhelming probability, so no window's maximum
+    // changes hands under the ±1e-5 steps of the check. Overlapping windows (3, stride 2) too.
+    const auto [size, stride] = GENERATE(std::pair{2, 2}, std::pair{3, 2}, std::pair{2, 1});
+    CAPTURE(size, stride);
+    nn::MaxPool2DT<double> layer(static_cast<std::size_t>(size), static_cast<std::size_t>(stride));
+    const TensorD X = testing::random_tensor<double>({2, 3, 7, 6}, 41);
+    const Shape out = layer.output_shape({3, 7, 6});
+    const TensorD dY = testing::random_tensor<double>({2, out[0], out[1], out[2]}, 42);
+    const auto report = testing::gradcheck(layer, X, dY);
+    INFO(report.describe());
+    REQUIRE(report.max_rel_error < 1e-6);
+}
+
+TEST_CASE("ch05.avgpool2d_forward averages each window", "[ch05][exercise]") {
+    const TensorD X = TensorD::from({1, 2, 2, 3}, {1, 2, 100, 3, 6, 100,     // channel 0
+                                                   -1, -3, 7, -5, -7, 7});   // channel 1
+    TensorD Y;
+    avgpool2d_forward(Y, X, 2, 2);
+    require_close(Y, TensorD::from({1, 2, 1, 1}, {3, -4}), 0, 1e-15, "Y");
+}
+
+TEST_CASE("ch05.avgpool2d_forward agrees with PyTorch, odd sizes and overlapping windows", "[ch05][exercise]") {
+    const testing::Fixture f("ch05_pooling.txt");
+    for (const auto& [key, size] : {std::pair{"avg2", 2}, std::pair{"avg3", 3}}) {
+        TensorD Y;
+        avgpool2d_forward(Y, f["X"], static_cast<std::size_t>(size), 2);
+        require_close(Y, f[std::string(key) + "_Y"], 1e-13, 1e-15, key);
+    }
+}
+
+TEST_CASE("ch05.avgpool2d_backward agrees with PyTorch, odd sizes and overlapping windows", "[ch05][exercise]") {
+    const testing::Fixture f("ch05_pooling.txt");
+    for (const auto& [key, size] : {std::pair{"avg2", 2}, std::pair{"avg3", 3}}) {
+        TensorD dX({1}, 5.0);
+        avgpool2d_backward(dX, f[std::string(key) + "_dY"], f["X"].shape(), static_cast<std::size_t>(size), 2);
+        require_close(dX, f[std::string(key) + "_dX"], 1e-13, 1e-15, key);
+    }
+}
+
+TEST_CASE("ch05.avgpool2d_backward matches finite differences through the layer", "[ch05][exercise]") {
+    const auto [size, stride] = GENERATE(std::pair{2, 2}, std::pair{3, 2}, std::pair{2, 1});
+    CAPTURE(size, stride);
+    nn::AvgPool2DT<double> layer(static_cast<std::size_t>(size), static_cast<std::size_t>(stride));
+    const TensorD X = testing::random_tensor<double>({2, 3, 7, 6}, 43);
+    const Shape out = layer.output_shape({3, 7, 6});
+    const TensorD dY = testing::random_tensor<double>({2, out[0], out[1], out[2]}, 44);
+    const auto report = testing::gradcheck(layer, X, dY);
+    INFO(report.describe());
+    REQUIRE(report.max_rel_error < 1e-6);
+}
+
+TEST_CASE("ch05.avgpool2d_backward refuses a dY whose shape does not fit the input", "[ch05][exercise]") {
+    TensorD dX;
+    REQUIRE(testing::throws_error([&] { avgpool2d_backward(dX, TensorD({1, 2, 3, 2}), {1, 2, 7, 6}, 2, 2); }));
+}
