@@ -23,6 +23,20 @@ Range inside_range(std::size_t size, std::size_t outputs, std::size_t k, Conv2dP
     while (hi < outputs && conv_input_index(hi, k, p) < static_cast<std::ptrdiff_t>(size)) ++hi;
     return {lo, hi};
 }
+
+// x[0] + ... + x[n − 1] as eight running sums side by side, added at the end: one chain of
+// dependent additions would wait for each one (the compiler may not reorder float sums itself).
+template <class T>
+T sum_of(const T* x, std::size_t n) {
+    T lanes[8] = {};
+    std::size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (std::size_t l = 0; l < 8; ++l) lanes[l] += x[i + l];
+    T sum = 0;
+    for (; i < n; ++i) sum += x[i];
+    for (const T lane : lanes) sum += lane;
+    return sum;
+}
 }  // namespace
 
 // cols[(c·KH + k)·KW + l, i·OW + j] = X[n, c, i·S − P + k, j·S − P + l], 0 outside the image.
@@ -133,8 +147,7 @@ void conv2d_backward_im2col(TensorT<T>& dX, TensorT<T>& dW, TensorT<T>& db, cons
             const T* dy = dY.data() + n * OC * P;
             im2col(cols, X, n, KH, KW, p);
             gemm(Trans::no, Trans::yes, OC, K, P, T(1), dy, P, cols.data(), P, T(1), dW_part[t].data(), K);
-            for (std::size_t o = 0; o < OC; ++o)
-                for (std::size_t q = 0; q < P; ++q) db_part[t][o] += dy[o * P + q];
+            for (std::size_t o = 0; o < OC; ++o) db_part[t][o] += sum_of(dy + o * P, P);
             gemm(Trans::yes, Trans::no, K, P, OC, T(1), W.data(), K, dy, P, T(0), dcols.data(), P);
             col2im(dX, n, dcols, KH, KW, p);
         }

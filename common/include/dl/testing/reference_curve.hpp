@@ -27,10 +27,16 @@ struct CurveComparison {
     std::string detail;   // what was compared, or the first epoch that is off and by how much
 };
 
+// Relative tolerances of the losses, absolute one of the validation accuracy.
+struct CurveTolerance {
+    double train_loss = 0.01, val_loss = 0.01, val_acc = 0.01;
+};
+
 // Compares `history` with chapters/<chapter>/reference_curve.csv (or, with
 // DLFS_WRITE_REFERENCE_CURVE set, writes it and reports a match).
 inline CurveComparison compare_reference_curve(const std::string& chapter,
-                                               const std::vector<train::EpochMetrics>& history) {
+                                               const std::vector<train::EpochMetrics>& history,
+                                               const CurveTolerance& tolerance = {}) {
     const std::string path = std::string(DLFS_SOURCE_DIR) + "/chapters/" + chapter + "/reference_curve.csv";
     if (std::getenv("DLFS_WRITE_REFERENCE_CURVE")) {
         std::ofstream out(path);
@@ -43,8 +49,8 @@ inline CurveComparison compare_reference_curve(const std::string& chapter,
     if (!in) return {false, "cannot read " + path};
     std::string line;
     std::getline(in, line);   // header
-    const auto within = [](double got, double want) {   // as Catch's WithinRel(want, 0.01)
-        return std::abs(got - want) <= 0.01 * std::max(std::abs(got), std::abs(want));
+    const auto within = [](double got, double want, double rel) {   // as Catch's WithinRel(want, rel)
+        return std::abs(got - want) <= rel * std::max(std::abs(got), std::abs(want));
     };
     for (const auto& m : history) {
         if (!std::getline(in, line)) return {false, path + " has no row for epoch " + std::to_string(m.epoch)};
@@ -56,9 +62,10 @@ inline CurveComparison compare_reference_curve(const std::string& chapter,
         detail.precision(6);
         detail << "epoch " << m.epoch << ": train_loss " << m.train_loss << " (reference " << train_loss << "), val_loss "
                << m.val_loss << " (reference " << val_loss << "), val_acc " << m.val_acc << " (reference " << val_acc
-               << "); tolerance 1% of the losses, 0.01 of the accuracy; " << path;
-        if (m.epoch != static_cast<int>(epoch) || !within(m.train_loss, train_loss) || !within(m.val_loss, val_loss) ||
-            std::abs(m.val_acc - val_acc) > 0.01)
+               << "); tolerance " << 100 * tolerance.train_loss << "% of the training loss, " << 100 * tolerance.val_loss
+               << "% of the validation loss, " << tolerance.val_acc << " of the accuracy; " << path;
+        if (m.epoch != static_cast<int>(epoch) || !within(m.train_loss, train_loss, tolerance.train_loss) ||
+            !within(m.val_loss, val_loss, tolerance.val_loss) || std::abs(m.val_acc - val_acc) > tolerance.val_acc)
             return {false, detail.str()};
     }
     return {true, "the first " + std::to_string(history.size()) + " epochs follow " + path};
