@@ -7,12 +7,18 @@
 
 namespace dl {
 
+// Elements from which ReLU splits its loop among the threads.
+constexpr std::size_t parallel_threshold = std::size_t{1} << 17;
+
 // Y = max(0, X).
 template <class T>
 void relu_forward(TensorT<T>& Y, const TensorT<T>& X) {
     Y.resize(X.shape());
     const T* x = X.data();
     T* y = Y.data();
+    // Split among the threads only when large (after a convolution): a parallel region costs more
+    // than a small layer's whole work.
+#pragma omp parallel for schedule(static) if (X.size() >= parallel_threshold)
     for (std::size_t i = 0; i < X.size(); ++i) y[i] = x[i] > T(0) ? x[i] : T(0);
 }
 
@@ -25,6 +31,7 @@ void relu_backward(TensorT<T>& dX, const TensorT<T>& dY, const TensorT<T>& X) {
     T* dx = dX.data();
     // dy[i] is read whatever the sign of x[i]: the loop is then a select, with no branch to
     // mispredict on random signs, and vectorises (a 5x difference after a convolution).
+#pragma omp parallel for schedule(static) if (X.size() >= parallel_threshold)
     for (std::size_t i = 0; i < X.size(); ++i) {
         const T g = dy[i];
         dx[i] = x[i] > T(0) ? g : T(0);

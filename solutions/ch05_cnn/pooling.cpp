@@ -56,13 +56,29 @@ void maxpool2d_backward(TensorT<T>& dX, const TensorT<T>& dY, const std::vector<
                         const Shape& x_shape) {
     DL_CHECK(argmax.size() == dY.size(), "maxpool2d_backward: " << argmax.size() << " argmax entries for dY of shape "
                                                                 << to_string(dY.shape()));
+    DL_CHECK(x_shape.size() == 4 && dY.rank() == 4 && dY.dim(0) * dY.dim(1) == x_shape[0] * x_shape[1],
+             "maxpool2d_backward: dY of shape " << to_string(dY.shape()) << " for X of shape " << to_string(x_shape));
     dX.resize(x_shape);
-    dX.fill(T(0));
-    for (std::size_t i = 0; i < dY.size(); ++i) {
-        DL_CHECK(argmax[i] < dX.size(), "maxpool2d_backward: argmax[" << i << "] = " << argmax[i]
-                                                                      << " is outside X of shape " << to_string(x_shape));
-        dX[argmax[i]] += dY[i];
+    // Plane by plane (each window, so each argmax, lies inside its own (n, c) plane), the planes
+    // split among the threads. An argmax outside its plane is counted, and reported after the
+    // loop: an exception must not leave a parallel region.
+    const std::size_t planes = x_shape[0] * x_shape[1], plane_in = x_shape[2] * x_shape[3];
+    const std::size_t plane_out = dY.size() / planes;
+    std::size_t outside = 0;
+#pragma omp parallel for schedule(static) reduction(+ : outside) if (dX.size() >= parallel_threshold)
+    for (std::size_t plane = 0; plane < planes; ++plane) {
+        T* dx = dX.data() + plane * plane_in;
+        std::fill(dx, dx + plane_in, T(0));
+        for (std::size_t i = plane * plane_out; i < (plane + 1) * plane_out; ++i) {
+            const std::size_t at = argmax[i] - plane * plane_in;   // wraps around (huge) when below the plane
+            if (at < plane_in)
+                dx[at] += dY[i];
+            else
+                ++outside;
+        }
     }
+    DL_CHECK(outside == 0, "maxpool2d_backward: " << outside << " argmax entries point outside their window's "
+                                                  << "plane of X (shape " << to_string(x_shape) << ")");
 }
 
 // Y[n, c, i, j] = (1/K²) Σ_{k, l < K} X[n, c, i·S + k, j·S + l]
