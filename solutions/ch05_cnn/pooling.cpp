@@ -17,6 +17,29 @@ Shape pooled_shape(const char* where, const Shape& x, std::size_t K, std::size_t
     if (x.size() != 4) DL_THROW(ShapeError, where << ": X has shape " << to_string(x) << ", expected [N, C, H, W]");
     return {x[0], x[1], conv_output_size(x[2], K, S, 0), conv_output_size(x[3], K, S, 0)};
 }
+
+// One (n, c) plane of max pooling: y and where [OH, OW] from the plane of x that starts at x[first].
+template <class T>
+void maxpool_plane(T* y, std::size_t* where, const T* x, std::size_t first, std::size_t W, std::size_t K,
+                   std::size_t S, std::size_t OH, std::size_t OW) {
+    for (std::size_t i = 0; i < OH; ++i)
+        for (std::size_t j = 0; j < OW; ++j) {
+            const std::size_t corner = first + i * S * W + j * S;   // the window's top left
+            std::size_t best = corner;
+            T best_value = x[corner];
+            for (std::size_t k = 0; k < K; ++k)
+                for (std::size_t l = 0; l < K; ++l) {
+                    // Strictly greater, so the first maximum in row-major order wins a tie. Selects
+                    // rather than an if, which random data would mispredict half the time.
+                    const std::size_t at = corner + k * W + l;
+                    const bool greater = x[at] > best_value;
+                    best_value = greater ? x[at] : best_value;
+                    best = greater ? at : best;
+                }
+            y[i * OW + j] = best_value;
+            where[i * OW + j] = best;
+        }
+}
 }  // namespace
 
 // Y[n, c, i, j] = max_{k, l < K} X[n, c, i·S + k, j·S + l]; argmax holds where that max is in X.
@@ -30,24 +53,8 @@ void maxpool2d_forward(TensorT<T>& Y, std::vector<std::size_t>& argmax, const Te
     // The planes are independent: split them among the threads when there is enough work.
 #pragma omp parallel for schedule(static) if (X.size() >= parallel_threshold)
     for (std::size_t plane = 0; plane < planes; ++plane)
-        for (std::size_t i = 0; i < OH; ++i) {
-            // A row of outputs at a time, the window's positions (k, l) in the outer loops: the j
-            // loop's iterations are then independent (one running maximum each), where a loop over
-            // one window would wait on its own comparisons. The order of the (k, l) is row-major,
-            // and the comparison strict, so the first maximum of a window wins a tie.
-            T* best_value = Y.data() + (plane * OH + i) * OW;
-            std::size_t* best = argmax.data() + (plane * OH + i) * OW;
-            const std::size_t top = plane * H * W + i * S * W;   // the windows' first row
-            for (std::size_t j = 0; j < OW; ++j) best[j] = top + j * S, best_value[j] = X[top + j * S];
-            for (std::size_t k = 0; k < K; ++k)
-                for (std::size_t l = 0; l < K; ++l)
-                    for (std::size_t j = 0; j < OW; ++j) {
-                        const std::size_t at = top + k * W + j * S + l;
-                        const bool greater = X[at] > best_value[j];   // selects, not a branch to mispredict
-                        best_value[j] = greater ? X[at] : best_value[j];
-                        best[j] = greater ? at : best[j];
-                    }
-        }
+        maxpool_plane(Y.data() + plane * OH * OW, argmax.data() + plane * OH * OW, X.data(), plane * H * W, W, K, S,
+                      OH, OW);
 }
 
 // Only the winner of each window moved the output, so only it gets the gradient.
