@@ -120,7 +120,9 @@ int run(int argc, const char* const argv[]) {
               << util::format_fixed(test.loss, 4) << "; " << static_cast<long long>(best_rate)
               << " examples/s (best epoch), " << util::format_fixed(seconds, 1) << " s of training\n";
 
-    util::Json summary = train::summary_header(program, opt);
+    util::CommonOptions used = opt;   // the settings as run: --quick caps the epochs
+    used.epochs = epochs;
+    util::Json summary = train::summary_header(program, used);
     summary.set("test_accuracy", test.accuracy).set("test_loss", test.loss).set("val_loss", history.back().val_loss);
     summary.set("params", params).set("epochs", static_cast<int>(history.size())).set("examples_per_s", best_rate);
     summary.set("training_seconds", seconds).set("threads", opt.threads).set("optimizer", opt.optimizer);

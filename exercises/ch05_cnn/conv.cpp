@@ -13,7 +13,7 @@ void conv2d_forward_naive(TensorT<T>& Y, const TensorT<T>& X, const TensorT<T>& 
     // Hint: check_conv2d_shapes first; OH and OW from conv_output_size; Y.resize({N, OC, OH, OW}).
     // Seven loops n, o, i, j, c, k, l. The input row is conv_input_index(i, k, p), signed: skip the
     // term when conv_inside(h, H) is false (that is the zero padding). X[n, c, h, w] is
-    // X[((n·C + c)·H + h)·W + w].
+    // X[((n·C + c)·H + h)·width + w] (width = X.dim(3); W is the weight tensor here).
     DL_TODO("ch05.conv2d_forward_naive");   // lesson: chapters/ch05_cnn/README.md#conv2d-forward-naive
 }
 

@@ -127,3 +127,10 @@ TEST_CASE("conv_output_size is floor((H + 2P - K) / S) + 1 and refuses windows t
     REQUIRE_THROWS_AS(conv_output_size(2, 3, 1, 0), ShapeError);
     REQUIRE_THROWS_AS(conv_output_size(5, 3, 0, 0), ShapeError);
 }
+
+TEST_CASE("ch05.conv2d_backward_naive refuses a dY whose shape is not the output's", "[ch05][exercise]") {
+    const TensorD X({2, 3, 5, 5}), W({4, 3, 3, 3});
+    TensorD dX, dW(W.shape()), db({4});
+    REQUIRE(testing::throws_error([&] { conv2d_backward_naive(dX, dW, db, TensorD({2, 4, 3, 4}), X, W, {}); }));
+    REQUIRE(testing::throws_error([&] { conv2d_backward_naive(dX, dW, db, TensorD({1, 4, 3, 3}), X, W, {}); }));
+}

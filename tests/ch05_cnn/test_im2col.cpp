@@ -3,6 +3,7 @@
 // poisoned with NaN first) plus finite differences, on awkward shapes and on several threads.
 #include "dl/nn/conv.hpp"
 #include "dl/ops/conv.hpp"
+#include "dl/testing/checks.hpp"
 #include "dl/testing/gradcheck.hpp"
 #include "dl/testing/random.hpp"
 #include "dl/testing/require_close.hpp"
@@ -10,8 +11,11 @@
 #include <catch2/catch.hpp>
 #include <omp.h>
 
+#include <chrono>
 #include <cmath>
 #include <limits>
+#include <thread>
+#include <vector>
 
 using namespace dl;
 using testing::require_close;
@@ -29,6 +33,35 @@ const ConvCase conv_cases[] = {
     {7, 2, 13, 11, 5, 3, 3, {3, 2}},
 };
 constexpr double poison = std::numeric_limits<double>::quiet_NaN();
+
+// A GEMM that copies C in, waits a millisecond, computes and writes C back. Threads that share a
+// buffer they should not (one cols for all, or one dW every thread adds into) then trip over each
+// other on every call: another thread's im2col lands in the shared cols during the wait, or two
+// threads read the same dW and the second write loses the first's sum. With the real GEMM that
+// window is nanoseconds wide, and a racy solution passes most runs.
+void slow_gemm(Trans ta, Trans tb, std::size_t M, std::size_t N, std::size_t K, double alpha, const double* A,
+               std::size_t lda, const double* B, std::size_t ldb, double beta, double* C, std::size_t ldc) {
+    std::vector<double> c(M * N);
+    for (std::size_t i = 0; i < M; ++i)
+        for (std::size_t j = 0; j < N; ++j) c[i * N + j] = C[i * ldc + j];
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    // The product's own loops (not chapter 2's gemm_naive: an exception must not leave a parallel region).
+    for (std::size_t i = 0; i < M; ++i)
+        for (std::size_t j = 0; j < N; ++j) {
+            double sum = 0;
+            for (std::size_t k = 0; k < K; ++k)
+                sum += (ta == Trans::no ? A[i * lda + k] : A[k * lda + i]) * (tb == Trans::no ? B[k * ldb + j] : B[j * ldb + k]);
+            c[i * N + j] = alpha * sum + (beta == 0 ? 0.0 : beta * c[i * N + j]);
+        }
+    for (std::size_t i = 0; i < M; ++i)
+        for (std::size_t j = 0; j < N; ++j) C[i * ldc + j] = c[i * N + j];
+}
+
+// Puts the OpenMP thread count back when the test ends, passed or failed.
+struct ThreadCount {
+    int before = omp_get_max_threads();
+    ~ThreadCount() { omp_set_num_threads(before); }
+};
 }  // namespace
 
 TEST_CASE("ch05.im2col lays out a 3x3 kernel's patches of a 4x4 image as columns", "[ch05][exercise]") {
@@ -135,22 +168,53 @@ TEST_CASE("ch05.conv2d_backward_im2col matches finite differences", "[ch05][exer
     REQUIRE(report.max_rel_error < 1e-6);
 }
 
-TEST_CASE("ch05.conv2d_backward_im2col gives the same gradients on 1, 2 and 3 threads", "[ch05][exercise]") {
-    // Each thread sums its own images' dW; a race on a shared dW would lose updates here.
+TEST_CASE("ch05.conv2d_forward_im2col gives the same output on 1, 2 and 3 threads (a cols buffer per thread)",
+          "[ch05][exercise]") {
+    const TensorD X = testing::random_tensor<double>({9, 3, 8, 8}, 38), W = testing::random_tensor<double>({4, 3, 3, 3}, 39);
+    const TensorD b = testing::random_tensor<double>({4}, 40);
+    const ThreadCount restore;
+    TensorD Y1;
+    omp_set_num_threads(1);
+    conv2d_forward_im2col(Y1, X, W, b, {}, &slow_gemm);
+    for (const int threads : {2, 3}) {
+        CAPTURE(threads);
+        omp_set_num_threads(threads);
+        TensorD Y(Y1.shape(), poison);
+        conv2d_forward_im2col(Y, X, W, b, {}, &slow_gemm);
+        require_close(Y, Y1, 0, 0, "Y");
+    }
+}
+
+TEST_CASE("ch05.conv2d_backward_im2col gives the same gradients on 1, 2 and 3 threads (no shared dW)",
+          "[ch05][exercise]") {
     const TensorD X = testing::random_tensor<double>({9, 3, 8, 8}, 35), W = testing::random_tensor<double>({4, 3, 3, 3}, 36);
     const TensorD dY = testing::random_tensor<double>({9, 4, 6, 6}, 37);
-    const int threads_before = omp_get_max_threads();
+    const ThreadCount restore;
     TensorD dX1, dW1(W.shape()), db1({4});
     omp_set_num_threads(1);
-    conv2d_backward_im2col(dX1, dW1, db1, dY, X, W, {});
+    conv2d_backward_im2col(dX1, dW1, db1, dY, X, W, {}, &slow_gemm);
     for (const int threads : {2, 3}) {
         CAPTURE(threads);
         omp_set_num_threads(threads);
         TensorD dX, dW(W.shape()), db({4});
-        conv2d_backward_im2col(dX, dW, db, dY, X, W, {});
+        conv2d_backward_im2col(dX, dW, db, dY, X, W, {}, &slow_gemm);
         require_close(dX, dX1, 0, 0, "dX");
+        // Per-thread sums added at the end: the same terms in another grouping.
         require_close(dW, dW1, 1e-13, 1e-13, "dW");
         require_close(db, db1, 1e-13, 1e-13, "db");
     }
-    omp_set_num_threads(threads_before);
+}
+
+TEST_CASE("ch05.col2im refuses cols whose shape does not fit the image", "[ch05][exercise]") {
+    TensorD dX({1, 2, 5, 5});
+    REQUIRE(testing::throws_error([&] { col2im(dX, 0, TensorD({18, 8}), 3, 3, {}); }));   // [18, 9] expected
+    REQUIRE(testing::throws_error([&] { col2im(dX, 1, TensorD({18, 9}), 3, 3, {}); }));   // there is no image 1
+}
+
+TEST_CASE("ch05.conv2d_backward_im2col refuses a dY whose shape is not the output's (before any thread starts)",
+          "[ch05][exercise]") {
+    const TensorD X({2, 3, 5, 5}), W({4, 3, 3, 3});
+    TensorD dX, dW(W.shape()), db({4});
+    REQUIRE(testing::throws_error([&] { conv2d_backward_im2col(dX, dW, db, TensorD({2, 4, 3, 4}), X, W, {}); }));
+    REQUIRE(testing::throws_error([&] { conv2d_backward_im2col(dX, dW, db, TensorD({1, 4, 3, 3}), X, W, {}); }));
 }

@@ -119,3 +119,11 @@ TEST_CASE("ch05.avgpool2d_backward refuses a dY whose shape does not fit the inp
     TensorD dX;
     REQUIRE(testing::throws_error([&] { avgpool2d_backward(dX, TensorD({1, 2, 3, 2}), {1, 2, 7, 6}, 2, 2); }));
 }
+
+TEST_CASE("ch05.maxpool2d_forward refuses an X that is not [N, C, H, W] or smaller than the window",
+          "[ch05][exercise]") {
+    TensorD Y;
+    std::vector<std::size_t> argmax;
+    REQUIRE(testing::throws_error([&] { maxpool2d_forward(Y, argmax, TensorD({3, 8, 8}), 2, 2); }));
+    REQUIRE(testing::throws_error([&] { maxpool2d_forward(Y, argmax, TensorD({1, 1, 1, 8}), 2, 2); }));
+}

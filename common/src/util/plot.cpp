@@ -187,7 +187,8 @@ bool plot_image_grid(const std::vector<ImageTile>& tiles, std::size_t columns, c
         double hi = *std::max_element(tile.pixels.begin(), tile.pixels.end());
         if (signed_values) hi = std::max(std::abs(lo), std::abs(hi)), lo = -hi;
         if (hi <= lo) hi = lo + 1;   // a constant tile
-        gp << "set title " << quoted(tile.title) << (tile.mark ? " textcolor rgb '#b2182b'" : "") << "\n";
+        // Every title names its colour: gnuplot would keep a marked tile's red for the next ones.
+        gp << "set title " << quoted(tile.title) << " textcolor rgb '" << (tile.mark ? "#b2182b" : "black") << "'\n";
         gp << "set cbrange [" << lo << ':' << hi << "]\n";
         gp << "set xrange [-0.5:" << static_cast<double>(tile.width) - 0.5 << "]\n";
         gp << "set yrange [" << static_cast<double>(tile.height) - 0.5 << ":-0.5]\n";   // row 0 at the top
