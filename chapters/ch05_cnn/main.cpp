@@ -1,6 +1,8 @@
 // Chapter 5: a convolutional network on Fashion-MNIST, the course text's model:
 //   Conv2D(32, 3×3) ReLU, MaxPool(2), Conv2D(64, 3×3) ReLU, MaxPool(2), Flatten, Dense(128) ReLU,
-//   Dropout(0.5), Dense(10, softmax), with Adam 1e-3 on standardised pixels.
+//   Dropout(0.5), Dense(10, softmax), with Adam 1e-3 on standardised pixels, for 15 epochs with
+//   chapter 3's cosine schedule. One thread, seed 42: 91.5% test accuracy, and 91.7% with seed 1
+//   (a constant rate, --lr-schedule none, gave 90.9% after 20 epochs: its last epochs jitter).
 // --conv naive|im2col picks the convolution (the same numbers, at very different speeds).
 //
 // Writes to --out: metrics.csv, summary.json, curves.png, filters.png (the first layer's learned
@@ -62,7 +64,7 @@ std::vector<util::ImageTile> prediction_tiles(nn::Sequential& model, const data:
 
 int run(int argc, const char* const argv[]) {
     util::Cli cli(program, "a convolutional network on Fashion-MNIST, the course text's model (chapter 5)",
-                  {.epochs = 15, .batch_size = 32, .lr = 1e-3, .optimizer = "adam"});
+                  {.epochs = 15, .batch_size = 32, .lr = 1e-3, .optimizer = "adam", .schedule = {.kind = "cosine"}});
     cli.chapter_options().add_options()
         ("conv", po::value<std::string>()->default_value("im2col"), "naive|im2col: how the Conv2D layers convolve")
         ("dropout", po::value<double>()->default_value(0.5), "drop probability of the Dropout layer, in [0, 1)")
