@@ -19,6 +19,7 @@
 // OpenBLAS 0.3.21 does not recognise some newer CPUs: run with OPENBLAS_CORETYPE=SkylakeX (AVX-512)
 // or Haswell (AVX2), as `./dlfs bench` does, or its row is no ceiling at all.
 
+#include "openblas_gemm.hpp"
 #include "peak.hpp"
 
 #include "dl/error.hpp"
@@ -47,14 +48,7 @@
 namespace {
 
 using dl::Trans;
-
-// The vendor library as the ceiling, with our signature (OpenBLAS takes int sizes).
-void gemm_openblas(Trans ta, Trans tb, std::size_t M, std::size_t N, std::size_t K, float alpha, const float* A,
-                   std::size_t lda, const float* B, std::size_t ldb, float beta, float* C, std::size_t ldc) {
-    const auto op = [](Trans t) { return t == Trans::yes ? CblasTrans : CblasNoTrans; };
-    const auto i = [](std::size_t n) { return static_cast<blasint>(n); };
-    cblas_sgemm(CblasRowMajor, op(ta), op(tb), i(M), i(N), i(K), alpha, A, i(lda), B, i(ldb), beta, C, i(ldc));
-}
+using dl::bench::gemm_openblas;  // the vendor library as the ceiling, with our signature
 
 struct Shape {
     std::size_t M, N, K;
@@ -219,13 +213,8 @@ int main(int argc, char** argv) {
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
 
     const int all = omp_get_num_procs();
-    const std::string core = openblas_get_corename();
-    benchmark::AddCustomContext("openblas", openblas_get_config());
-    benchmark::AddCustomContext("openblas_core", core);
+    dl::bench::add_openblas_context("bench_gemm");
     benchmark::AddCustomContext("dlfs_metric", "flops");
-    if (core == "Prescott" && __builtin_cpu_supports("avx2"))
-        std::cerr << "bench_gemm: OpenBLAS does not recognise this CPU and uses its SSE3 'Prescott' kernels; "
-                     "run with OPENBLAS_CORETYPE=SkylakeX (AVX-512) or Haswell (AVX2) for a fair reference row\n";
     static const std::optional<dl::bench::Peak> peak = dl::bench::load_peak("bench_gemm");
     if (peak) benchmark::AddCustomContext("peak_json", peak->path);
     static DataCache cache;
