@@ -87,11 +87,16 @@ void adam_step(TensorT<T>& param, TensorT<T>& m, TensorT<T>& v, const TensorT<T>
     //   θ − η m̂ / (√v̂ + ε) = θ − (η / c₁) · m / (√v · (1 / √c₂) + ε)      c₁ = 1 − β₁ᵗ, c₂ = 1 − β₂ᵗ
     const T step = static_cast<T>(static_cast<double>(lr) / correction1);
     const T inv_sqrt_c2 = static_cast<T>(1.0 / std::sqrt(correction2));
+    T *p = param.data(), *mp = m.data(), *vp = v.data();
+    const T* gp = grad.data();
+    // A large tensor (the CNN's first dense layer, 204,800 weights) is split among the threads;
+    // the elements are independent, so the result is the same on any number of them.
+#pragma omp parallel for schedule(static) if (param.size() >= (std::size_t{1} << 17))
     for (std::size_t i = 0; i < param.size(); ++i) {
-        const T g = grad[i];
-        m[i] = beta1 * m[i] + (T(1) - beta1) * g;
-        v[i] = beta2 * v[i] + (T(1) - beta2) * g * g;
-        param[i] -= step * m[i] / (std::sqrt(v[i]) * inv_sqrt_c2 + eps);
+        const T g = gp[i];
+        mp[i] = beta1 * mp[i] + (T(1) - beta1) * g;
+        vp[i] = beta2 * vp[i] + (T(1) - beta2) * g * g;
+        p[i] -= step * mp[i] / (std::sqrt(vp[i]) * inv_sqrt_c2 + eps);
     }
 }
 
