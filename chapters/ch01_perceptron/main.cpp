@@ -84,7 +84,8 @@ int run(int argc, const char* const argv[]) {
     if (!cli.parse(argc, argv)) return 0;
     const util::CommonOptions& opt = cli.common();
     if (!opt.save.empty() || !opt.resume.empty())
-        DL_THROW(UsageError, "--save and --resume are not supported by " << program << " yet");
+        DL_THROW(UsageError, "--save and --resume are not supported by " << program
+                                 << ", which trains several models; ch02_backprop and ch05_cnn take them");
     int negative = 0, positive = 0;
     if (std::sscanf(cli.get<std::string>("classes").c_str(), "%d,%d", &negative, &positive) != 2 ||
         negative == positive || negative < 0 || positive < 0)

@@ -50,8 +50,6 @@ int run(int argc, const char* const argv[]) {
         ("standardize", po::value<bool>()->default_value(true), "scale pixels to mean 0, deviation 1 (true|false)");
     if (!cli.parse(argc, argv)) return 0;
     const util::CommonOptions& opt = cli.common();
-    if (!opt.save.empty() || !opt.resume.empty())
-        DL_THROW(UsageError, "--save and --resume are not supported by " << program << " yet");
     const int hidden = cli.get<int>("hidden"), xor_epochs = cli.get<int>("xor-epochs");
     if (hidden < 1) DL_THROW(UsageError, "--hidden must be at least 1, got " << hidden);
     if (xor_epochs < 1) DL_THROW(UsageError, "--xor-epochs must be at least 1, got " << xor_epochs);
@@ -97,12 +95,14 @@ int run(int argc, const char* const argv[]) {
               << " validation, " << fashion.test.size() << " test images; " << opt.threads << " thread(s)\n"
               << nn::summary(model);
     auto optimizer = optim::make_optimizer(opt.optimizer_options());
-    const auto history = train::fit(model, loss, *optimizer, fashion.train, fashion.validation,
-                                    train::with_common_options(
-                                        {.epochs = epochs, .batch_size = opt.batch_size, .progress = true,
-                                         .on_epoch = [&](const train::EpochMetrics& m) { csv.write(m, "fashion"); }},
-                                        opt),
-                                    rng);
+    // --save and --resume apply to this model (the XOR network above trains in a moment).
+    train::FitOptions fit_options = train::with_common_options(
+        {.epochs = epochs, .batch_size = opt.batch_size, .progress = true,
+         .on_epoch = [&](const train::EpochMetrics& m) { csv.write(m, "fashion"); }},
+        opt);
+    fit_options.checkpoints.kind = std::string(program) + ", " + std::to_string(fashion.train.size()) +
+                                   " training images\n" + nn::summary(model);
+    const auto history = train::fit(model, loss, *optimizer, fashion.train, fashion.validation, fit_options, rng);
     const auto test = train::evaluate(model, loss, fashion.test);
     double best_rate = 0;
     for (const auto& m : history) best_rate = std::max(best_rate, m.examples_per_s);

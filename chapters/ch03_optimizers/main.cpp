@@ -160,7 +160,8 @@ int run(int argc, const char* const argv[]) {
     if (!cli.parse(argc, argv)) return 0;
     const util::CommonOptions& opt = cli.common();
     if (!opt.save.empty() || !opt.resume.empty())
-        DL_THROW(UsageError, "--save and --resume are not supported by " << program << " yet");
+        DL_THROW(UsageError, "--save and --resume are not supported by " << program
+                                 << ", which trains several models; ch02_backprop and ch05_cnn take them");
     const int hidden = cli.get<int>("hidden");
     if (hidden < 1) DL_THROW(UsageError, "--hidden must be at least 1, got " << hidden);
     const std::vector<std::string> compared = parse_compare(cli.get<std::string>("compare"), opt.optimizer);

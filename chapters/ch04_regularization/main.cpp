@@ -99,7 +99,8 @@ int run(int argc, const char* const argv[]) {
     if (!cli.parse(argc, argv)) return 0;
     const util::CommonOptions& opt = cli.common();
     if (!opt.save.empty() || !opt.resume.empty())
-        DL_THROW(UsageError, "--save and --resume are not supported by " << program << " yet");
+        DL_THROW(UsageError, "--save and --resume are not supported by " << program
+                                 << ", which trains several models; ch02_backprop and ch05_cnn take them");
     const int train_size = cli.get<int>("train-size"), hidden = cli.get<int>("hidden");
     if (train_size < 1) DL_THROW(UsageError, "--train-size must be at least 1, got " << train_size);
     if (hidden < 1) DL_THROW(UsageError, "--hidden must be at least 1, got " << hidden);

@@ -72,8 +72,6 @@ int run(int argc, const char* const argv[]) {
         ("max-train", po::value<long long>()->default_value(0), "train on at most this many images (0: all 55,000)");
     if (!cli.parse(argc, argv)) return 0;
     const util::CommonOptions& opt = cli.common();
-    if (!opt.save.empty() || !opt.resume.empty())
-        DL_THROW(UsageError, "--save and --resume are not supported by " << program << " yet");
     const nn::CnnOptions cnn{.dropout = cli.get<double>("dropout"), .conv = cli.get<std::string>("conv")};
     nn::conv_algorithm_index(cnn.conv);
     if (cnn.dropout < 0 || cnn.dropout >= 1) DL_THROW(UsageError, "--dropout must be in [0, 1), got " << cnn.dropout);
@@ -109,12 +107,14 @@ int run(int argc, const char* const argv[]) {
     train::MetricsCsv csv(out / "metrics.csv", /*with_run_column=*/false);
     nn::SoftmaxCrossEntropy loss;
     auto optimizer = optim::make_optimizer(opt.optimizer_options());
-    const auto history = train::fit(model, loss, *optimizer, fashion.train, fashion.validation,
-                                    train::with_common_options(
-                                        {.epochs = epochs, .batch_size = opt.batch_size, .progress = true,
-                                         .on_epoch = [&](const train::EpochMetrics& m) { csv.write(m); }},
-                                        opt),
-                                    rng);
+    train::FitOptions fit_options = train::with_common_options(
+        {.epochs = epochs, .batch_size = opt.batch_size, .progress = true,
+         .on_epoch = [&](const train::EpochMetrics& m) { csv.write(m); }},
+        opt);
+    // What a checkpoint must match to be resumed here: the program, the model and the data's size.
+    fit_options.checkpoints.kind = std::string(program) + ", " + std::to_string(fashion.train.size()) +
+                                   " training images\n" + nn::summary(model);
+    const auto history = train::fit(model, loss, *optimizer, fashion.train, fashion.validation, fit_options, rng);
     const auto test = train::evaluate(model, loss, fashion.test);
     double best_rate = 0, seconds = 0;
     for (const auto& m : history) best_rate = std::max(best_rate, m.examples_per_s), seconds += m.seconds;

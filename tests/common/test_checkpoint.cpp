@@ -27,6 +27,8 @@ util::Checkpoint sample() {
     w[4] = std::numeric_limits<float>::denorm_min();   // every bit pattern survives
     c.tensors.push_back({"dense.w", w});
     c.tensors.push_back({"adam.m", Tensor({4}, -1.5f)});
+    c.numbers.push_back({"rng.s0", 0xfedcba9876543210ULL});   // all 64 bits survive
+    c.numbers.push_back({"steps", 7});
     return c;
 }
 
@@ -52,6 +54,10 @@ TEST_CASE("a checkpoint written and read back is the same, bit for bit", "[commo
     REQUIRE(back.tensors[0].value.shape() == Shape{2, 3});
     REQUIRE(std::memcmp(back.tensors[0].value.data(), sample().tensors[0].value.data(), 6 * sizeof(float)) == 0);
     REQUIRE(back.tensors[1].value[3] == -1.5f);
+    REQUIRE(back.numbers.size() == 2);
+    REQUIRE(back.numbers[0].name == "rng.s0");
+    REQUIRE(back.numbers[0].value == 0xfedcba9876543210ULL);
+    REQUIRE(back.numbers[1].value == 7);
     // Written atomically: nothing but the checkpoint is left in its directory.
     REQUIRE(std::distance(std::filesystem::directory_iterator(path.parent_path()), {}) == 1);
 }
@@ -74,9 +80,9 @@ TEST_CASE("a checkpoint reader refuses files it did not write, naming the file a
     refuses(flipped, "damaged");
     // Another version.
     std::string future = good;
-    future[8] = 2;
+    future[8] = 1;   // version 1 had no numbers
     reseal(future);
-    refuses(future, "version 2");
+    refuses(future, "version 1");
     // A header that lies with a valid checksum: a dimension of 2^40 must not be allocated.
     util::Checkpoint lie;
     lie.kind = "k";
@@ -91,7 +97,15 @@ TEST_CASE("a checkpoint reader refuses files it did not write, naming the file a
     std::string longer = good;
     longer.insert(longer.size() - 4, "junk");
     reseal(longer);
-    refuses(longer, "bytes after the last tensor");
+    refuses(longer, "bytes after the last number");
+    // A number count that lies with a valid checksum.
+    util::Checkpoint few;
+    few.kind = "k";
+    std::string many = util::encode_checkpoint(few);
+    const std::uint32_t billions = 4'000'000'000u;
+    std::memcpy(many.data() + many.size() - 8, &billions, 4);   // the count, just before the checksum
+    reseal(many);
+    refuses(many, "claims 4000000000 numbers");
 }
 
 TEST_CASE("reading a checkpoint that is missing or a directory says so", "[common][infra]") {

@@ -9,6 +9,13 @@
 
 namespace dl {
 
+// Everything a generator remembers: restoring it continues the stream exactly (checkpoints).
+struct RngState {
+    std::uint64_t s[4] = {};
+    double cached_normal = 0.0;
+    bool has_cached_normal = false;
+};
+
 class Rng {
 public:
     explicit Rng(std::uint64_t seed = 42);
@@ -36,6 +43,15 @@ public:
 
     // An independent generator derived from this one (for a sub-task that must not disturb it).
     Rng split();
+
+    RngState state() const {
+        return {{s_[0], s_[1], s_[2], s_[3]}, cached_normal_, has_cached_normal_};
+    }
+    void set_state(const RngState& state) {
+        for (int i = 0; i < 4; ++i) s_[i] = state.s[i];
+        cached_normal_ = state.cached_normal;
+        has_cached_normal_ = state.has_cached_normal;
+    }
 
 private:
     std::uint64_t s_[4];

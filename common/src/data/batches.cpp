@@ -33,6 +33,18 @@ std::span<const std::size_t> BatchIterator::next() {
 }
 
 // ceil(n / batch_size)
+void BatchIterator::set_order(std::vector<std::size_t> order) {
+    std::vector<bool> seen(order_.size(), false);
+    for (const std::size_t i : order) {
+        DL_CHECK(i < seen.size() && !seen[i], "BatchIterator::set_order: not a permutation of 0.." << seen.size() - 1);
+        seen[i] = true;
+    }
+    DL_CHECK(order.size() == order_.size(), "BatchIterator::set_order: " << order.size() << " indices for "
+                                                                         << order_.size() << " examples");
+    order_ = std::move(order);
+    position_ = 0;
+}
+
 std::size_t BatchIterator::batches_per_epoch() const { return (order_.size() + batch_size_ - 1) / batch_size_; }
 
 }  // namespace dl::data

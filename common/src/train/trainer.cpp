@@ -3,11 +3,14 @@
 #include "dl/data/batches.hpp"
 #include "dl/ops/clipping.hpp"
 #include "dl/ops/early_stopping.hpp"
+#include "dl/train/resume.hpp"
 #include "dl/util/progress.hpp"
 #include "dl/util/timer.hpp"
 
+#include <csignal>
 #include <cmath>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 namespace dl::train {
@@ -18,6 +21,30 @@ std::size_t count_correct(const std::vector<int>& predicted, std::span<const int
     for (std::size_t i = 0; i < labels.size(); ++i) correct += predicted[i] == labels[i] ? 1 : 0;
     return correct;
 }
+
+// Ctrl-C while a run with --save trains: the handler only raises a flag, which fit() reads after
+// each step (nothing else is safe in a signal handler); the previous handler is back afterwards.
+volatile std::sig_atomic_t interrupted = 0;
+extern "C" void on_interrupt(int) { interrupted = 1; }
+
+class InterruptGuard {
+public:
+    explicit InterruptGuard(bool active) : active_(active) {
+        if (!active_) return;
+        interrupted = 0;
+        previous_ = std::signal(SIGINT, on_interrupt);
+    }
+    ~InterruptGuard() {
+        if (active_) std::signal(SIGINT, previous_);
+        interrupted = 0;
+    }
+    InterruptGuard(const InterruptGuard&) = delete;
+    InterruptGuard& operator=(const InterruptGuard&) = delete;
+
+private:
+    bool active_;
+    void (*previous_)(int) = SIG_DFL;
+};
 }  // namespace
 
 Evaluation evaluate(nn::Sequential& model, nn::Loss& loss, const data::Dataset& data, std::size_t batch_size) {
@@ -42,6 +69,9 @@ FitOptions with_common_options(FitOptions options, const util::CommonOptions& co
     options.early_stop_patience = common.early_stop;
     options.clip_value = common.clip_value;
     options.clip_norm = common.clip_norm;
+    options.checkpoints.save = common.save;
+    options.checkpoints.save_every = common.save_every;
+    options.checkpoints.resume = common.resume;
     return options;
 }
 
@@ -51,28 +81,51 @@ std::vector<EpochMetrics> fit(nn::Sequential& model, nn::Loss& loss, optim::Opti
     DL_CHECK(train.size() > 0, "fit: the training set is empty");
     model.set_input_grad_needed(false);   // nothing before the model learns: skip the first dX
     const auto params = model.parameters();
-    std::vector<EpochMetrics> history;
     data::BatchIterator batches(train.size(), options.batch_size, rng);
     const double base_lr = optimizer.lr();
-    const optim::LrSchedule schedule(options.schedule, base_lr, options.epochs,
-                                     static_cast<long>(batches.batches_per_epoch()));
-    long step = 0;
     std::vector<Tensor*> grads;
     for (auto* p : params) grads.push_back(&p->grad);
     // Early stopping: the rule (chapter 4's exercise) and a copy of the best epoch's weights.
     DL_CHECK(options.early_stop_patience >= 0, "fit: early_stop_patience must be >= 0");
     const bool early_stopping = options.early_stop_patience > 0;
     DL_CHECK(!early_stopping || validation.size() > 0, "fit: early stopping needs a validation set");
-    EarlyStoppingState stopping{.patience = options.early_stop_patience};
-    std::vector<Tensor> best_weights;   // the parameters', then the buffers' (batch norm's running statistics)
-    std::vector<Tensor*> saved;
+    RunState run;
+    run.stopping.patience = options.early_stop_patience;
+    std::vector<Tensor*> saved;   // what early stopping keeps: the parameters, then the buffers
     for (auto* p : params) saved.push_back(&p->value);
     for (auto* b : model.buffers()) saved.push_back(b);
+    const FitOptions::Checkpoints& ck = options.checkpoints;
+    DL_CHECK(ck.save_every >= 1, "--save-every must be at least 1, got " << ck.save_every);
+    if (!ck.resume.empty()) {
+        run = restore_run_checkpoint(util::read_checkpoint(ck.resume), ck.resume, ck.kind, model, optimizer, rng, batches);
+        run.stopping.patience = options.early_stop_patience;
+        DL_CHECK(options.epochs == 0 || run.epoch <= options.epochs,
+                 ck.resume << " holds " << run.epoch << " epochs, more than --epochs " << options.epochs
+                           << " (the total, counting those; --epochs 0 only evaluates)");
+        if (options.progress)
+            std::cout << "resumed from " << ck.resume << " after epoch " << run.epoch << " (step " << run.step << ")"
+                      << std::endl;
+        if (options.on_epoch)
+            for (const auto& m : run.history) options.on_epoch(m);
+    }
+    // --epochs 0 with --resume: nothing more to train (the caller evaluates the saved model).
+    const int total_epochs = options.epochs == 0 && !ck.resume.empty() ? run.epoch : options.epochs;
+    DL_CHECK(total_epochs >= 1, "fit: epochs must be at least 1");
+    const optim::LrSchedule schedule(options.schedule, base_lr, total_epochs,
+                                     static_cast<long>(batches.batches_per_epoch()));
+    long& step = run.step;
+    std::vector<EpochMetrics>& history = run.history;
+    EarlyStoppingState& stopping = run.stopping;
+    std::vector<Tensor>& best_weights = run.best_weights;
+    // The state after the last finished epoch, kept for Ctrl-C (written only then).
+    std::optional<util::Checkpoint> last;
+    const InterruptGuard guard(!ck.save.empty());
+    if (!ck.save.empty()) last = make_run_checkpoint(ck.kind, model, optimizer, rng, batches, run);
     Tensor x;   // the batch, its buffers reused from batch to batch
     std::vector<int> labels;
-    for (int epoch = 1; epoch <= options.epochs; ++epoch) {
+    for (int epoch = run.epoch + 1; epoch <= total_epochs; ++epoch) {
         std::ostringstream label;
-        label << "epoch " << epoch << '/' << options.epochs;
+        label << "epoch " << epoch << '/' << total_epochs;
         util::ProgressBar bar(batches.batches_per_epoch(), label.str(), options.progress);
         util::Timer timer;
         double loss_sum = 0;
@@ -101,6 +154,12 @@ std::vector<EpochMetrics> fit(nn::Sequential& model, nn::Loss& loss, optim::Opti
             loss_sum += static_cast<double>(batch_loss) * static_cast<double>(idx.size());
             seen += idx.size();
             bar.advance("loss " + util::format_fixed(loss_sum / static_cast<double>(seen), 4));
+            if (!ck.save.empty() && interrupted != 0) {   // Ctrl-C: keep the last finished epoch, then stop
+                bar.finish();
+                util::write_checkpoint(ck.save, *last);
+                DL_THROW(Error, "interrupted in epoch " << epoch << ": saved the state after epoch " << last->epoch << " to "
+                                                       << ck.save << " (--resume " << ck.save << " continues from there)");
+            }
         }
         EpochMetrics m;
         m.epoch = epoch;
@@ -122,12 +181,20 @@ std::vector<EpochMetrics> fit(nn::Sequential& model, nn::Loss& loss, optim::Opti
                       << "  val_acc " << util::format_fixed(m.val_acc, 4) << "  " << util::format_fixed(m.seconds, 2)
                       << " s  " << static_cast<long long>(m.examples_per_s) << " examples/s" << std::endl;
         if (options.on_epoch) options.on_epoch(m);
+        bool stop = false;
         if (early_stopping) {
-            const bool stop = early_stopping_update(stopping, epoch, m.val_loss);
+            stop = early_stopping_update(stopping, epoch, m.val_loss);
             if (stopping.best_epoch == epoch) {
                 best_weights.clear();
                 for (const auto* t : saved) best_weights.push_back(*t);
             }
+        }
+        run.epoch = epoch;
+        if (!ck.save.empty()) {
+            last = make_run_checkpoint(ck.kind, model, optimizer, rng, batches, run);
+            if (epoch % ck.save_every == 0 || epoch == total_epochs || stop) util::write_checkpoint(ck.save, *last);
+        }
+        if (early_stopping) {
             if (stop) {
                 if (options.progress)
                     std::cout << "early stop: no better validation loss for " << options.early_stop_patience

@@ -95,6 +95,12 @@ std::string encode_checkpoint(const Checkpoint& c) {
         for (const std::size_t d : t.value.shape()) put<std::uint64_t>(out, d);
         out.append(reinterpret_cast<const char*>(t.value.data()), t.value.size() * sizeof(float));
     }
+    put<std::uint32_t>(out, static_cast<std::uint32_t>(c.numbers.size()));
+    for (const auto& n : c.numbers) {
+        DL_CHECK(n.name.size() <= kMaxName, "checkpoint: number name longer than " << kMaxName << " bytes");
+        put_string(out, n.name);
+        put<std::uint64_t>(out, n.value);
+    }
     put<std::uint32_t>(out, crc_of(out.data(), out.size()));
     return out;
 }
@@ -140,7 +146,17 @@ Checkpoint decode_checkpoint(const std::string& bytes, const std::string& source
         in.read_floats(t.value.data(), t.value.size());
         c.tensors.push_back(std::move(t));
     }
-    if (in.left() != 0) in.fail(std::to_string(in.left()) + " bytes after the last tensor");
+    const auto numbers = in.get<std::uint32_t>("the number count");
+    if (numbers > in.left() / (sizeof(std::uint32_t) + sizeof(std::uint64_t)))   // each takes 12 bytes or more
+        in.fail("the header claims " + std::to_string(numbers) + " numbers, more than the " +
+                std::to_string(in.left()) + " bytes left hold");
+    for (std::uint32_t i = 0; i < numbers; ++i) {
+        CheckpointNumber n;
+        n.name = in.get_string("a number's name", kMaxName);
+        n.value = in.get<std::uint64_t>("a number's value");
+        c.numbers.push_back(std::move(n));
+    }
+    if (in.left() != 0) in.fail(std::to_string(in.left()) + " bytes after the last number");
     return c;
 }
 

@@ -66,8 +66,11 @@ Cli::Cli(std::string program, std::string description, CommonOptions defaults)
          "output directory for metrics.csv, summary.json and the plots")
         ("plot", po::value<std::string>(&o.plot)->default_value(o.plot), "png|term|none")
         ("quick", po::bool_switch(&o.quick), "train on a small subset for a few epochs (seconds)")
-        ("save", po::value<std::string>(&o.save)->default_value(o.save), "write a checkpoint to this file")
-        ("resume", po::value<std::string>(&o.resume)->default_value(o.resume), "resume from this checkpoint");
+        ("save", po::value<std::string>(&o.save)->default_value(o.save),
+         "write a checkpoint to this file (after every --save-every epochs, the last, and on Ctrl-C)")
+        ("save-every", po::value<int>(&o.save_every)->default_value(o.save_every), "epochs between checkpoints")
+        ("resume", po::value<std::string>(&o.resume)->default_value(o.resume),
+         "continue the run this checkpoint holds (--epochs is the total, those already run included)");
 }
 
 bool Cli::parse(int argc, const char* const argv[]) {
@@ -86,7 +89,8 @@ bool Cli::parse(int argc, const char* const argv[]) {
         DL_THROW(UsageError, e.what() << " (see " << program_ << " --help)");
     }
     auto& o = options_;
-    if (o.epochs < 1) DL_THROW(UsageError, "--epochs must be at least 1, got " << o.epochs);
+    if (o.epochs < 1 && !(o.epochs == 0 && !o.resume.empty()))
+        DL_THROW(UsageError, "--epochs must be at least 1 (or 0 with --resume: evaluate the saved model), got " << o.epochs);
     if (batch_size_raw_ < 1) DL_THROW(UsageError, "--batch-size must be at least 1, got " << batch_size_raw_);
     o.batch_size = static_cast<std::size_t>(batch_size_raw_);
     if (!(o.lr > 0)) DL_THROW(UsageError, "--lr must be positive, got " << o.lr);
@@ -99,6 +103,7 @@ bool Cli::parse(int argc, const char* const argv[]) {
     if (!(o.eps >= 0)) DL_THROW(UsageError, "--eps must be positive (or 0 for each optimizer's usual value), got " << o.eps);
     if (!(o.rho >= 0 && o.rho < 1)) DL_THROW(UsageError, "--rho must be in [0, 1), got " << o.rho);
     optim::check_schedule_options(o.schedule);
+    if (o.save_every < 1) DL_THROW(UsageError, "--save-every must be at least 1 epoch, got " << o.save_every);
     if (o.early_stop < 0) DL_THROW(UsageError, "--early-stop must be >= 0 epochs (0: off), got " << o.early_stop);
     if (!(o.clip_norm >= 0)) DL_THROW(UsageError, "--clip-norm must be >= 0 (0: off), got " << o.clip_norm);
     if (!(o.clip_value >= 0)) DL_THROW(UsageError, "--clip-value must be >= 0 (0: off), got " << o.clip_value);

@@ -27,6 +27,10 @@ public:
     std::span<const std::size_t> next();
     // ceil(n / batch_size)
     std::size_t batches_per_epoch() const;
+    // The order of the last epoch (each epoch shuffles the one before), for checkpoints: restoring
+    // it between epochs, with the generator's state, makes the next epochs' batches the same.
+    const std::vector<std::size_t>& order() const { return order_; }
+    void set_order(std::vector<std::size_t> order);
 
 private:
     std::vector<std::size_t> order_;

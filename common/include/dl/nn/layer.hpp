@@ -7,6 +7,7 @@
 // into every parameter's grad (the optimizer zeroes them), because a parameter may be used more
 // than once (an RNN's weights at every time step).
 
+#include "dl/rng.hpp"
 #include "dl/tensor.hpp"
 
 #include <string>
@@ -50,6 +51,9 @@ public:
     // State that is not learned by gradients but belongs to the model all the same (batch norm's
     // running statistics): saved and restored with the parameters (early stopping, checkpoints).
     virtual std::vector<TensorT<T>*> buffers() { return {}; }
+    // The random generators the layer draws from while training (dropout's masks): a checkpoint
+    // saves their states, so a resumed run draws the same masks as an unbroken one.
+    virtual std::vector<Rng*> generators() { return {}; }
 
     // Whether backward() must compute dX. The first layers of a model (up to and including the
     // first one with parameters) need not: nothing before them learns. A layer that may skip the

@@ -23,6 +23,7 @@ public:
     Shape output_shape(const Shape& input) const override { return input; }
     const TensorT<T>& forward(const TensorT<T>& X, Mode mode) override;
     const TensorT<T>& backward(const TensorT<T>& dY) override;
+    std::vector<Rng*> generators() override { return {&rng_}; }
     double p() const { return p_; }
 
 private:

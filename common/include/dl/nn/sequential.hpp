@@ -66,6 +66,12 @@ public:
             for (auto* b : layer->buffers()) all.push_back(b);
         return all;
     }
+    std::vector<Rng*> generators() override {
+        std::vector<Rng*> all;
+        for (auto& layer : layers_)
+            for (auto* g : layer->generators()) all.push_back(g);
+        return all;
+    }
     void zero_grad() {
         for (auto* p : parameters()) p->zero_grad();
     }

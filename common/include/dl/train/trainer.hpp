@@ -43,10 +43,21 @@ struct FitOptions {
     // shifts); it draws from its own generator, so the batches are the same with it as without.
     std::function<void(Tensor& batch)> augment = {};
     optim::ScheduleOptions schedule = {};   // chapter 3: the learning rate by epoch and step (default: constant)
+    // Checkpoints (dl/train/resume.hpp). `save`: written after every `save_every`-th epoch and after
+    // the last, atomically (a crash mid-write leaves the previous one whole); with `save` set, Ctrl-C
+    // writes the last finished epoch's state there and stops. `resume`: continue the run that file
+    // holds; `epochs` stays the total, so resuming after 3 of 10 epochs trains 7 more, and the metrics
+    // returned are all 10 epochs'. `kind` names the model (program and summary): a checkpoint of
+    // another model or optimizer is refused.
+    struct Checkpoints {
+        int save_every = 1;
+        std::string save, resume, kind;
+    };
+    Checkpoints checkpoints = {};
 };
 
 // The options every chapter's command line sets (--lr-schedule ..., --early-stop, --clip-norm,
-// --clip-value) copied into `options`, which keeps everything else.
+// --clip-value, --save, --save-every, --resume) copied into `options`, which keeps everything else.
 FitOptions with_common_options(FitOptions options, const util::CommonOptions& common);
 
 // Loss and accuracy over a dataset, in batches, in eval mode.

@@ -31,6 +31,7 @@ struct CommonOptions {
     std::string plot = "png";   // png | term | none
     bool quick = false;         // small subset, few epochs: seconds, for tests and first runs
     std::string save, resume;   // checkpoint files ("" = none)
+    int save_every = 1;         // --save-every: epochs between checkpoints
     optim::ScheduleOptions schedule = {};   // --lr-schedule and friends (chapter 3)
     int early_stop = 0;                      // --early-stop PATIENCE (chapter 4; 0: off)
     double clip_norm = 0, clip_value = 0;    // --clip-norm, --clip-value (chapter 4; 0: off)

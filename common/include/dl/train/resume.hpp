@@ -1,0 +1,43 @@
+#pragma once
+// Everything train::fit needs to continue a run exactly, to and from a checkpoint file
+// (dl/util/checkpoint.hpp): the model's parameters, buffers and layer generators (dropout's),
+// the optimizer's state, the shuffling generator and the last epoch's order of the examples, the
+// epoch and step counts, the metrics so far, and early stopping's state with its best weights.
+// Saved between epochs, so training N epochs equals training k, saving, and resuming for N − k,
+// bit for bit on one thread.
+
+#include "dl/data/batches.hpp"
+#include "dl/nn/sequential.hpp"
+#include "dl/ops/early_stopping.hpp"
+#include "dl/optim/optimizer.hpp"
+#include "dl/rng.hpp"
+#include "dl/train/trainer.hpp"
+#include "dl/util/checkpoint.hpp"
+
+#include <string>
+#include <vector>
+
+namespace dl::train {
+
+// fit()'s own state between epochs.
+struct RunState {
+    int epoch = 0;        // epochs completed
+    long step = 0;        // optimizer steps taken
+    std::vector<EpochMetrics> history;
+    EarlyStoppingState stopping;
+    std::vector<Tensor> best_weights;   // early stopping's best epoch: the parameters', then the buffers'
+};
+
+// The checkpoint of a run after run.epoch epochs. `kind` names the model (the program and its
+// summary); the optimizer's name is added to it.
+util::Checkpoint make_run_checkpoint(const std::string& kind, nn::Sequential& model, optim::Optimizer& optimizer,
+                                     const Rng& rng, const data::BatchIterator& batches, const RunState& run);
+
+// Restores model, optimizer, rng and batches from `checkpoint` and returns the run's state. Throws
+// dl::Error naming `source` when the checkpoint is another model's or another optimizer's (its kind
+// differs), or its tensors do not fit this model.
+RunState restore_run_checkpoint(const util::Checkpoint& checkpoint, const std::string& source, const std::string& kind,
+                                nn::Sequential& model, optim::Optimizer& optimizer, Rng& rng,
+                                data::BatchIterator& batches);
+
+}  // namespace dl::train

@@ -1,0 +1,176 @@
+#include "dl/train/resume.hpp"
+
+#include "dl/error.hpp"
+
+#include <bit>
+#include <map>
+#include <sstream>
+
+namespace dl::train {
+
+namespace {
+
+// The metrics of each epoch, one row of this many values.
+constexpr std::size_t metric_columns = 8;
+
+std::string full_kind(const std::string& kind, const optim::Optimizer& optimizer) {
+    return kind + "\noptimizer: " + optimizer.name();
+}
+
+// A kind in one line: its first line (program, data), the parameter count and the optimizer.
+std::string in_brief(const std::string& kind) {
+    std::istringstream lines(kind);
+    std::string line, first, total, optimizer;
+    std::getline(lines, first);
+    while (std::getline(lines, line)) {
+        if (line.rfind("Total params", 0) == 0) total = line;
+        if (line.rfind("optimizer", 0) == 0) optimizer = line;
+    }
+    std::string brief = "'" + first + "'";
+    if (!total.empty()) brief += ", " + total;
+    if (!optimizer.empty()) brief += ", " + optimizer;
+    return brief;
+}
+
+void put_rng(util::Checkpoint& c, const std::string& name, const RngState& s) {
+    for (int i = 0; i < 4; ++i) c.numbers.push_back({name + ".s" + std::to_string(i), s.s[i]});
+    c.numbers.push_back({name + ".cached_normal", std::bit_cast<std::uint64_t>(s.cached_normal)});
+    c.numbers.push_back({name + ".has_cached_normal", s.has_cached_normal ? 1u : 0u});
+}
+
+// Finds what restore needs by name, and says which one is missing.
+class Lookup {
+public:
+    Lookup(const util::Checkpoint& c, const std::string& source) : source_(source) {
+        for (const auto& t : c.tensors) tensors_[t.name] = &t.value;
+        for (const auto& n : c.numbers) numbers_[n.name] = n.value;
+    }
+    const Tensor& tensor(const std::string& name, const Shape& shape) const {
+        const auto it = tensors_.find(name);
+        if (it == tensors_.end()) DL_THROW(DataError, source_ << ": the checkpoint has no tensor '" << name << "'");
+        if (it->second->shape() != shape)
+            DL_THROW(DataError, source_ << ": the checkpoint's '" << name << "' has shape " << to_string(it->second->shape())
+                                        << ", this model's " << to_string(shape));
+        return *it->second;
+    }
+    const Tensor* optional_tensor(const std::string& name) const {
+        const auto it = tensors_.find(name);
+        return it == tensors_.end() ? nullptr : it->second;
+    }
+    std::uint64_t number(const std::string& name) const {
+        const auto it = numbers_.find(name);
+        if (it == numbers_.end()) DL_THROW(DataError, source_ << ": the checkpoint has no number '" << name << "'");
+        return it->second;
+    }
+    RngState rng(const std::string& name) const {
+        RngState s;
+        for (int i = 0; i < 4; ++i) s.s[i] = number(name + ".s" + std::to_string(i));
+        s.cached_normal = std::bit_cast<double>(number(name + ".cached_normal"));
+        s.has_cached_normal = number(name + ".has_cached_normal") != 0;
+        return s;
+    }
+
+private:
+    std::string source_;
+    std::map<std::string, const Tensor*> tensors_;
+    std::map<std::string, std::uint64_t> numbers_;
+};
+
+}  // namespace
+
+util::Checkpoint make_run_checkpoint(const std::string& kind, nn::Sequential& model, optim::Optimizer& optimizer,
+                                     const Rng& rng, const data::BatchIterator& batches, const RunState& run) {
+    util::Checkpoint c;
+    c.kind = full_kind(kind, optimizer);
+    c.epoch = run.epoch;
+    c.step = run.step;
+    const auto params = model.parameters();
+    for (std::size_t i = 0; i < params.size(); ++i)
+        c.tensors.push_back({"param." + std::to_string(i) + "." + params[i]->name, params[i]->value});
+    const auto buffers = model.buffers();
+    for (std::size_t i = 0; i < buffers.size(); ++i) c.tensors.push_back({"buffer." + std::to_string(i), *buffers[i]});
+    const optim::OptimizerState opt = optimizer.state();
+    c.numbers.push_back({"optimizer.steps", static_cast<std::uint64_t>(opt.steps)});
+    for (std::size_t i = 0; i < opt.per_parameter.size(); ++i)
+        for (std::size_t k = 0; k < opt.per_parameter[i].size(); ++k)
+            c.tensors.push_back({"optimizer." + std::to_string(i) + "." + std::to_string(k), opt.per_parameter[i][k]});
+    // The order of the examples: indices are exact in float32 below 2^24.
+    const auto& order = batches.order();
+    DL_CHECK(order.size() < (std::size_t{1} << 24), "checkpoint: " << order.size() << " examples are too many to save their order");
+    Tensor order_t({order.size()});
+    for (std::size_t i = 0; i < order.size(); ++i) order_t[i] = static_cast<float>(order[i]);
+    c.tensors.push_back({"data.order", std::move(order_t)});
+    put_rng(c, "rng", rng.state());
+    const auto generators = model.generators();
+    for (std::size_t i = 0; i < generators.size(); ++i) put_rng(c, "layer_rng." + std::to_string(i), generators[i]->state());
+    // The metrics so far (float32 is plenty for curves), and early stopping's state.
+    Tensor history({run.history.size(), metric_columns});
+    for (std::size_t e = 0; e < run.history.size(); ++e) {
+        const EpochMetrics& m = run.history[e];
+        const double row[metric_columns] = {static_cast<double>(m.epoch), m.train_loss, m.train_acc, m.val_loss,
+                                            m.val_acc, m.seconds, m.examples_per_s, m.lr};
+        for (std::size_t k = 0; k < metric_columns; ++k) history(e, k) = static_cast<float>(row[k]);
+    }
+    c.tensors.push_back({"history", std::move(history)});
+    c.numbers.push_back({"stop.best_epoch", static_cast<std::uint64_t>(run.stopping.best_epoch)});
+    c.numbers.push_back({"stop.best_loss", std::bit_cast<std::uint64_t>(run.stopping.best_loss)});
+    c.numbers.push_back({"stop.epochs_without_improvement", static_cast<std::uint64_t>(run.stopping.epochs_without_improvement)});
+    for (std::size_t i = 0; i < run.best_weights.size(); ++i) c.tensors.push_back({"best." + std::to_string(i), run.best_weights[i]});
+    return c;
+}
+
+RunState restore_run_checkpoint(const util::Checkpoint& c, const std::string& source, const std::string& kind,
+                                nn::Sequential& model, optim::Optimizer& optimizer, Rng& rng,
+                                data::BatchIterator& batches) {
+    if (c.kind != full_kind(kind, optimizer))
+        DL_THROW(DataError, source << ": the checkpoint is of another model or optimizer: it holds " << in_brief(c.kind)
+                                   << "; this run is " << in_brief(full_kind(kind, optimizer)));
+    const Lookup in(c, source);
+    // Everything is read and checked before anything is changed.
+    const auto params = model.parameters();
+    std::vector<const Tensor*> values;
+    for (std::size_t i = 0; i < params.size(); ++i)
+        values.push_back(&in.tensor("param." + std::to_string(i) + "." + params[i]->name, params[i]->value.shape()));
+    const auto buffers = model.buffers();
+    for (std::size_t i = 0; i < buffers.size(); ++i) values.push_back(&in.tensor("buffer." + std::to_string(i), buffers[i]->shape()));
+    optim::OptimizerState opt{optimizer.name(), static_cast<std::int64_t>(in.number("optimizer.steps")), {}};
+    for (std::size_t i = 0; in.optional_tensor("optimizer." + std::to_string(i) + ".0"); ++i) {
+        opt.per_parameter.emplace_back();
+        for (std::size_t k = 0; const Tensor* t = in.optional_tensor("optimizer." + std::to_string(i) + "." + std::to_string(k)); ++k)
+            opt.per_parameter.back().push_back(*t);
+    }
+    const Tensor& order_t = in.tensor("data.order", {batches.order().size()});
+    std::vector<std::size_t> order(order_t.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<std::size_t>(order_t[i]);
+    const auto generators = model.generators();
+    std::vector<RngState> generator_states;
+    for (std::size_t i = 0; i < generators.size(); ++i) generator_states.push_back(in.rng("layer_rng." + std::to_string(i)));
+    const RngState rng_state = in.rng("rng");
+    RunState run;
+    run.epoch = static_cast<int>(c.epoch);
+    run.step = static_cast<long>(c.step);
+    const Tensor* history = in.optional_tensor("history");
+    if (history == nullptr || history->rank() != 2 || history->dim(1) != metric_columns ||
+        history->dim(0) != static_cast<std::size_t>(c.epoch))
+        DL_THROW(DataError, source << ": the checkpoint's metrics do not match its " << c.epoch << " epochs");
+    for (std::size_t e = 0; e < history->dim(0); ++e) {
+        const auto v = [&](std::size_t k) { return static_cast<double>((*history)(e, k)); };
+        run.history.push_back({.epoch = static_cast<int>(v(0)), .train_loss = v(1), .train_acc = v(2), .val_loss = v(3),
+                               .val_acc = v(4), .seconds = v(5), .examples_per_s = v(6), .lr = v(7)});
+    }
+    run.stopping.best_epoch = static_cast<int>(in.number("stop.best_epoch"));
+    run.stopping.best_loss = std::bit_cast<double>(in.number("stop.best_loss"));
+    run.stopping.epochs_without_improvement = static_cast<int>(in.number("stop.epochs_without_improvement"));
+    for (std::size_t i = 0; i < values.size(); ++i)
+        if (const Tensor* t = in.optional_tensor("best." + std::to_string(i))) run.best_weights.push_back(*t);
+
+    optimizer.load_state(opt);   // checks the state fits the parameters, before anything else changes
+    batches.set_order(std::move(order));
+    for (std::size_t i = 0; i < params.size(); ++i) params[i]->value = *values[i];
+    for (std::size_t i = 0; i < buffers.size(); ++i) *buffers[i] = *values[params.size() + i];
+    for (std::size_t i = 0; i < generators.size(); ++i) generators[i]->set_state(generator_states[i]);
+    rng.set_state(rng_state);
+    return run;
+}
+
+}  // namespace dl::train

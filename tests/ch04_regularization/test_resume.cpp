@@ -1,0 +1,117 @@
+// Checkpoints through the training loop (issue 9): a run saved after k epochs and resumed for the
+// rest ends bit for bit where an unbroken run ends, Ctrl-C saves the last finished epoch, and a
+// checkpoint of another model or optimizer is refused. The model has dropout (its own generator)
+// and trains with Adam (moments) on a cosine schedule (the step count), so each of those must be
+// saved and restored exactly for the weights to match.
+#include "dl/data/synthetic.hpp"
+#include "dl/nn/loss.hpp"
+#include "dl/nn/models.hpp"
+#include "dl/optim/optimizer.hpp"
+#include "dl/testing/temp_dir.hpp"
+#include "dl/train/trainer.hpp"
+
+#include <catch2/catch.hpp>
+#include <omp.h>
+
+#include <csignal>
+#include <cstring>
+#include <vector>
+
+using namespace dl;
+using Catch::Matchers::Contains;
+
+namespace {
+
+struct Run {
+    nn::Sequential model;
+    std::vector<train::EpochMetrics> history;
+};
+
+// The same model, data and seed every time; `checkpoints` decides what is saved or resumed.
+Run train_xor(int epochs, const train::FitOptions::Checkpoints& checkpoints, std::size_t hidden = 16,
+              const std::function<void(const train::EpochMetrics&)>& on_epoch = {},
+              const std::string& schedule = "cosine") {
+    Rng data_rng(7);
+    const data::Dataset train_set = data::make_xor(256, data_rng), validation = data::make_xor(64, data_rng);
+    Rng rng(42);
+    Run run{nn::mlp({2}, {hidden}, 2, nn::Activation::relu, rng, {.dropout = 0.3}), {}};
+    nn::SoftmaxCrossEntropy loss;
+    optim::Adam adam(0.01, 0.9, 0.999, 1e-8);
+    train::FitOptions options{.epochs = epochs, .batch_size = 16, .progress = false, .on_epoch = on_epoch,
+                              .schedule = {.kind = schedule}};
+    options.checkpoints = checkpoints;
+    options.checkpoints.kind = "test_resume " + std::to_string(hidden);
+    run.history = train::fit(run.model, loss, adam, train_set, validation, options, rng);
+    return run;
+}
+
+bool same_bits(nn::Sequential& a, nn::Sequential& b) {
+    const auto pa = a.parameters(), pb = b.parameters();
+    if (pa.size() != pb.size()) return false;
+    for (std::size_t i = 0; i < pa.size(); ++i)
+        if (pa[i]->value.shape() != pb[i]->value.shape() ||
+            std::memcmp(pa[i]->value.data(), pb[i]->value.data(), pa[i]->value.size() * sizeof(float)) != 0)
+            return false;
+    return true;
+}
+
+struct OneThread {   // bit for bit needs one thread; the count is put back afterwards
+    int before = omp_get_max_threads();
+    OneThread() { omp_set_num_threads(1); }
+    ~OneThread() { omp_set_num_threads(before); }
+};
+
+}  // namespace
+
+TEST_CASE("ch04.dropout_forward a run saved after 2 epochs and resumed ends bit for bit where an unbroken one does",
+          "[ch04][exercise]") {
+    // A constant rate here: a schedule over the whole run (cosine) depends on --epochs, so a run of
+    // 2 epochs anneals differently from the first 2 of 5 (the Ctrl-C test below keeps the schedule).
+    const OneThread one;
+    testing::TempDir dir;
+    const auto file = (dir.path / "xor.ckpt").string();
+    Run unbroken = train_xor(5, {}, 16, {}, "none");
+    train_xor(2, {.save = file}, 16, {}, "none");
+    Run resumed = train_xor(5, {.resume = file}, 16, {}, "none");
+    REQUIRE(same_bits(unbroken.model, resumed.model));
+    REQUIRE(resumed.history.size() == 5);   // the 2 saved epochs' metrics, then 3 new ones
+    for (std::size_t e = 0; e < 5; ++e) {
+        CAPTURE(e);
+        REQUIRE(resumed.history[e].epoch == static_cast<int>(e + 1));
+        // Saved epochs come back as float32; the new ones are computed again, exactly.
+        REQUIRE_THAT(resumed.history[e].train_loss, Catch::Matchers::WithinRel(unbroken.history[e].train_loss, 1e-6));
+        if (e >= 2) REQUIRE(resumed.history[e].val_loss == unbroken.history[e].val_loss);
+    }
+    // --save-every 2 over 5 epochs writes after epochs 2, 4 and 5; the file holds the last.
+    Run saved_every = train_xor(5, {.save_every = 2, .save = file});
+    Run from_last = train_xor(5, {.resume = file});   // nothing left to train: the 5 epochs' weights
+    REQUIRE(same_bits(saved_every.model, from_last.model));
+    REQUIRE(from_last.history.size() == 5);
+}
+
+TEST_CASE("ch04.dropout_forward Ctrl-C during a run with --save keeps the last finished epoch, and resuming completes it",
+          "[ch04][exercise]") {
+    const OneThread one;
+    testing::TempDir dir;
+    const auto file = (dir.path / "xor.ckpt").string();
+    Run unbroken = train_xor(5, {});
+    // The signal arrives at the end of epoch 3; training stops in epoch 4 with epoch 3's state saved.
+    REQUIRE_THROWS_WITH(train_xor(5, {.save = file}, 16,
+                                  [](const train::EpochMetrics& m) {
+                                      if (m.epoch == 3) std::raise(SIGINT);
+                                  }),
+                        Contains("interrupted in epoch 4") && Contains("after epoch 3") && Contains(file));
+    Run resumed = train_xor(5, {.resume = file});
+    REQUIRE(same_bits(unbroken.model, resumed.model));
+}
+
+TEST_CASE("ch04.dropout_forward a checkpoint of another model is refused, naming the file and both models",
+          "[ch04][exercise]") {
+    testing::TempDir dir;
+    const auto file = (dir.path / "xor.ckpt").string();
+    train_xor(1, {.save = file});
+    REQUIRE_THROWS_WITH(train_xor(3, {.resume = file}, 8),
+                        Contains(file) && Contains("another model") && Contains("'test_resume 16'") &&
+                            Contains("'test_resume 8'"));
+    REQUIRE_THROWS_WITH(train_xor(3, {.resume = (dir.path / "none.ckpt").string()}), Contains("none.ckpt"));
+}
