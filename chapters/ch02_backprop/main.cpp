@@ -12,6 +12,7 @@
 #include "dl/data/synthetic.hpp"
 #include "dl/nn/loss.hpp"
 #include "dl/nn/models.hpp"
+#include "dl/train/inspect.hpp"
 #include "dl/train/metrics.hpp"
 #include "dl/train/trainer.hpp"
 #include "dl/util/cli.hpp"
@@ -48,6 +49,7 @@ int run(int argc, const char* const argv[]) {
         ("activation", po::value<std::string>()->default_value("relu"), "relu|tanh|sigmoid (Fashion-MNIST model)")
         ("xor-epochs", po::value<int>()->default_value(200), "epochs for the XOR network")
         ("standardize", po::value<bool>()->default_value(true), "scale pixels to mean 0, deviation 1 (true|false)");
+    train::add_inspect_options(cli);
     if (!cli.parse(argc, argv)) return 0;
     const util::CommonOptions& opt = cli.common();
     const int hidden = cli.get<int>("hidden"), xor_epochs = cli.get<int>("xor-epochs");
@@ -68,6 +70,8 @@ int run(int argc, const char* const argv[]) {
         const data::Standardization s = data::standardization_of(fashion.train);
         for (data::Dataset* d : {&fashion.train, &fashion.validation, &fashion.test}) data::standardize(*d, s);
     }
+
+    train::check_inspect_options(cli, fashion.test);
 
     Rng rng(opt.seed);
     train::MetricsCsv csv(out / "metrics.csv", /*with_run_column=*/true);
@@ -109,6 +113,7 @@ int run(int argc, const char* const argv[]) {
     std::cout << "test accuracy " << util::format_fixed(test.accuracy, 4) << ", test loss "
               << util::format_fixed(test.loss, 4) << ", " << static_cast<long long>(best_rate)
               << " examples/s (best epoch)\n";
+    train::run_inspect_options(cli, model, fashion.test);
     runs.set("fashion", util::Json::object().set("test_accuracy", test.accuracy).set("epochs", epochs));
 
     util::Json summary = train::summary_header(program, opt);

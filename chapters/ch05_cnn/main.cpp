@@ -11,6 +11,7 @@
 #include "dl/nn/conv.hpp"
 #include "dl/nn/loss.hpp"
 #include "dl/nn/models.hpp"
+#include "dl/train/inspect.hpp"
 #include "dl/train/metrics.hpp"
 #include "dl/train/trainer.hpp"
 #include "dl/util/cli.hpp"
@@ -70,6 +71,7 @@ int run(int argc, const char* const argv[]) {
         ("dropout", po::value<double>()->default_value(0.5), "drop probability of the Dropout layer, in [0, 1)")
         ("standardize", po::value<bool>()->default_value(true), "scale pixels to mean 0, deviation 1 (true|false)")
         ("max-train", po::value<long long>()->default_value(0), "train on at most this many images (0: all 55,000)");
+    train::add_inspect_options(cli);
     if (!cli.parse(argc, argv)) return 0;
     const util::CommonOptions& opt = cli.common();
     const nn::CnnOptions cnn{.dropout = cli.get<double>("dropout"), .conv = cli.get<std::string>("conv")};
@@ -90,6 +92,8 @@ int run(int argc, const char* const argv[]) {
         const data::Standardization s = data::standardization_of(fashion.train);
         for (data::Dataset* d : {&fashion.train, &fashion.validation, &fashion.test}) data::standardize(*d, s);
     }
+
+    train::check_inspect_options(cli, fashion.test);
 
     Rng rng(opt.seed);
     nn::Sequential model = nn::course_cnn(fashion.train.example_shape(),
@@ -121,6 +125,7 @@ int run(int argc, const char* const argv[]) {
     std::cout << "test accuracy " << util::format_fixed(test.accuracy, 4) << ", test loss "
               << util::format_fixed(test.loss, 4) << "; " << static_cast<long long>(best_rate)
               << " examples/s (best epoch), " << util::format_fixed(seconds, 1) << " s of training\n";
+    train::run_inspect_options(cli, model, fashion.test);
 
     util::CommonOptions used = opt;   // the settings as run: --quick caps the epochs
     used.epochs = epochs;
