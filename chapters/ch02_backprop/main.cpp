@@ -64,12 +64,7 @@ int run(int argc, const char* const argv[]) {
     optim::make_optimizer(opt.optimizer_options());
     data::ImageSplits fashion = data::load_image_dataset(
         {.data_dir = opt.data, .max_train = opt.quick ? 6000u : 0u, .max_test = opt.quick ? 2000u : 0u, .seed = opt.seed});
-    if (cli.get<bool>("standardize")) {
-        // The training set's mean and deviation, applied to all three sets (the test set's own
-        // statistics would leak information about it).
-        const data::Standardization s = data::standardization_of(fashion.train);
-        for (data::Dataset* d : {&fashion.train, &fashion.validation, &fashion.test}) data::standardize(*d, s);
-    }
+    if (cli.get<bool>("standardize")) data::standardize(fashion);   // with the training set's statistics
 
     train::check_inspect_options(cli, fashion.test);
 

@@ -178,8 +178,7 @@ int run(int argc, const char* const argv[]) {
     }
     data::ImageSplits fashion = data::load_image_dataset(
         {.data_dir = opt.data, .max_train = opt.quick ? 6000u : 0u, .max_test = opt.quick ? 2000u : 0u, .seed = opt.seed});
-    const data::Standardization standard = data::standardization_of(fashion.train);
-    for (data::Dataset* d : {&fashion.train, &fashion.validation, &fashion.test}) data::standardize(*d, standard);
+    data::standardize(fashion);
 
     // 1. The paths.
     std::vector<util::ContourPicture> pictures;

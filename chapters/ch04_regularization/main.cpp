@@ -117,8 +117,7 @@ int run(int argc, const char* const argv[]) {
     optim::make_optimizer(opt.optimizer_options());
     data::ImageSplits fashion = data::load_image_dataset(
         {.data_dir = opt.data, .max_train = opt.quick ? 6000u : 0u, .max_test = opt.quick ? 2000u : 0u, .seed = opt.seed});
-    const data::Standardization standard = data::standardization_of(fashion.train);
-    for (data::Dataset* d : {&fashion.train, &fashion.validation, &fashion.test}) data::standardize(*d, standard);
+    const data::Standardization standard = data::standardize(fashion);
     // The first train_size images of the (already shuffled) training set.
     std::vector<std::size_t> first(std::min<std::size_t>(static_cast<std::size_t>(train_size), fashion.train.size()));
     std::iota(first.begin(), first.end(), std::size_t{0});

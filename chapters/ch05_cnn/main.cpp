@@ -87,11 +87,7 @@ int run(int argc, const char* const argv[]) {
     optim::make_optimizer(opt.optimizer_options());
     data::ImageSplits fashion = data::load_image_dataset(
         {.data_dir = opt.data, .max_train = opt.quick ? 3000u : static_cast<std::size_t>(max_train), .max_test = opt.quick ? 1000u : 0u, .seed = opt.seed});
-    if (cli.get<bool>("standardize")) {
-        // The training set's statistics, applied to all three sets.
-        const data::Standardization s = data::standardization_of(fashion.train);
-        for (data::Dataset* d : {&fashion.train, &fashion.validation, &fashion.test}) data::standardize(*d, s);
-    }
+    if (cli.get<bool>("standardize")) data::standardize(fashion);   // with the training set's statistics
 
     train::check_inspect_options(cli, fashion.test);
 

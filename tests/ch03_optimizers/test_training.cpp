@@ -17,8 +17,7 @@ TEST_CASE("ch03.adam_step trains the MLP past 81% on 6000 Fashion-MNIST images i
     // that rounds differently. The reference curve (chapters/ch03_optimizers/reference_curve.csv)
     // must match too.
     auto fashion = data::load_image_dataset({.max_train = 6000, .max_test = 2000, .seed = 42});
-    const data::Standardization s = data::standardization_of(fashion.train);
-    for (data::Dataset* d : {&fashion.train, &fashion.validation, &fashion.test}) data::standardize(*d, s);
+    data::standardize(fashion);
     Rng rng(42);
     nn::Sequential model = nn::mlp({1, 28, 28}, {128}, 10, nn::Activation::relu, rng);
     nn::SoftmaxCrossEntropy loss;

@@ -47,8 +47,7 @@ TEST_CASE("ch05.conv2d_backward_im2col trains the CNN past 78% on 5000 Fashion-M
     const int threads_before = omp_get_max_threads();
     omp_set_num_threads(1);
     auto fashion = data::load_image_dataset({.max_train = 5000, .max_test = 1000, .seed = 42});
-    const data::Standardization s = data::standardization_of(fashion.train);
-    for (data::Dataset* d : {&fashion.train, &fashion.validation, &fashion.test}) data::standardize(*d, s);
+    data::standardize(fashion);
     Rng rng(42);
     nn::Sequential model = nn::course_cnn({1, 28, 28}, 10, rng, {});
     nn::SoftmaxCrossEntropy loss;

@@ -198,4 +198,10 @@ ImageSplits load_image_dataset(const ImageLoadOptions& options) {
                        make_split(base + "/test", test, test_idx, num_classes, class_names)};
 }
 
+Standardization standardize(ImageSplits& splits) {
+    const Standardization s = standardization_of(splits.train);
+    for (Dataset* d : {&splits.train, &splits.validation, &splits.test}) standardize(*d, s);
+    return s;
+}
+
 }  // namespace dl::data

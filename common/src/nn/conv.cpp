@@ -54,53 +54,46 @@ const TensorT<T>& Conv2DT<T>::backward(const TensorT<T>& dY) {
 }
 
 template <class T>
-MaxPool2DT<T>::MaxPool2DT(std::size_t size, std::size_t stride) : size_(size), stride_(stride == 0 ? size : stride) {
-    DL_CHECK(size > 0, "MaxPool2D: the window size must be positive");
+Pool2DT<T>::Pool2DT(const char* name, std::size_t size, std::size_t stride)
+    : name_(name), size_(size), stride_(stride == 0 ? size : stride) {
+    DL_CHECK(size > 0, name << ": the window size must be positive");
 }
 
 template <class T>
-Shape MaxPool2DT<T>::output_shape(const Shape& input) const {
-    return windowed_shape("MaxPool2D", input, input.empty() ? 0 : input[0], size_, size_, {stride_, 0});
+Shape Pool2DT<T>::output_shape(const Shape& input) const {
+    return windowed_shape(name_, input, input.empty() ? 0 : input[0], size_, size_, {stride_, 0});
 }
 
 template <class T>
 const TensorT<T>& MaxPool2DT<T>::forward(const TensorT<T>& X, Mode) {
-    x_shape_ = X.shape();
-    maxpool2d_forward(Y_, argmax_, X, size_, stride_);
-    return Y_;
+    this->x_shape_ = X.shape();
+    maxpool2d_forward(this->Y_, argmax_, X, this->size_, this->stride_);
+    return this->Y_;
 }
 
 template <class T>
 const TensorT<T>& MaxPool2DT<T>::backward(const TensorT<T>& dY) {
-    maxpool2d_backward(dX_, dY, argmax_, x_shape_);
-    return dX_;
-}
-
-template <class T>
-AvgPool2DT<T>::AvgPool2DT(std::size_t size, std::size_t stride) : size_(size), stride_(stride == 0 ? size : stride) {
-    DL_CHECK(size > 0, "AvgPool2D: the window size must be positive");
-}
-
-template <class T>
-Shape AvgPool2DT<T>::output_shape(const Shape& input) const {
-    return windowed_shape("AvgPool2D", input, input.empty() ? 0 : input[0], size_, size_, {stride_, 0});
+    maxpool2d_backward(this->dX_, dY, argmax_, this->x_shape_);
+    return this->dX_;
 }
 
 template <class T>
 const TensorT<T>& AvgPool2DT<T>::forward(const TensorT<T>& X, Mode) {
-    x_shape_ = X.shape();
-    avgpool2d_forward(Y_, X, size_, stride_);
-    return Y_;
+    this->x_shape_ = X.shape();
+    avgpool2d_forward(this->Y_, X, this->size_, this->stride_);
+    return this->Y_;
 }
 
 template <class T>
 const TensorT<T>& AvgPool2DT<T>::backward(const TensorT<T>& dY) {
-    avgpool2d_backward(dX_, dY, x_shape_, size_, stride_);
-    return dX_;
+    avgpool2d_backward(this->dX_, dY, this->x_shape_, this->size_, this->stride_);
+    return this->dX_;
 }
 
 template class Conv2DT<float>;
 template class Conv2DT<double>;
+template class Pool2DT<float>;
+template class Pool2DT<double>;
 template class MaxPool2DT<float>;
 template class MaxPool2DT<double>;
 template class AvgPool2DT<float>;

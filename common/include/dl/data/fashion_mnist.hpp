@@ -50,6 +50,10 @@ std::filesystem::path find_image_dataset(const std::string& data_dir);
 // every class 0..K-1 (K = max label + 1) must occur in it, else DataError naming the label and file.
 ImageSplits load_image_dataset(const ImageLoadOptions& options);
 
+// Standardises all three sets with the training set's mean and deviation (the validation or test
+// set's own statistics would leak information about them into training). Returns those statistics.
+Standardization standardize(ImageSplits& splits);
+
 // The ten Fashion-MNIST class names, used when the dataset has ten classes.
 const std::vector<std::string>& fashion_mnist_class_names();
 

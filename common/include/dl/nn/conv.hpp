@@ -39,37 +39,43 @@ private:
     TensorT<T> X_, Y_, dX_;
 };
 
-// Max pooling over K×K windows with stride S (default S = K: windows side by side).
+// What both poolings share: a K×K window moved with stride S (default S = K: windows side by
+// side) over each channel of [C, H, W] examples, and the input's shape kept for backward.
 template <class T>
-class MaxPool2DT final : public LayerT<T> {
+class Pool2DT : public LayerT<T> {
 public:
-    explicit MaxPool2DT(std::size_t size, std::size_t stride = 0);
-    std::string kind() const override { return "MaxPooling2D"; }
+    // `name` is the layer's name in error messages ("MaxPool2D").
+    Pool2DT(const char* name, std::size_t size, std::size_t stride);
     Shape output_shape(const Shape& input) const override;
-    const TensorT<T>& forward(const TensorT<T>& X, Mode mode) override;
-    const TensorT<T>& backward(const TensorT<T>& dY) override;
 
-private:
+protected:
+    const char* name_;
     std::size_t size_, stride_;
     Shape x_shape_;
-    std::vector<std::size_t> argmax_;
     TensorT<T> Y_, dX_;
 };
 
-// Average pooling over K×K windows with stride S (default S = K).
+// Max pooling: each window's largest value; backward sends the gradient to it alone.
 template <class T>
-class AvgPool2DT final : public LayerT<T> {
+class MaxPool2DT final : public Pool2DT<T> {
 public:
-    explicit AvgPool2DT(std::size_t size, std::size_t stride = 0);
-    std::string kind() const override { return "AveragePooling2D"; }
-    Shape output_shape(const Shape& input) const override;
+    explicit MaxPool2DT(std::size_t size, std::size_t stride = 0) : Pool2DT<T>("MaxPool2D", size, stride) {}
+    std::string kind() const override { return "MaxPooling2D"; }
     const TensorT<T>& forward(const TensorT<T>& X, Mode mode) override;
     const TensorT<T>& backward(const TensorT<T>& dY) override;
 
 private:
-    std::size_t size_, stride_;
-    Shape x_shape_;
-    TensorT<T> Y_, dX_;
+    std::vector<std::size_t> argmax_;
+};
+
+// Average pooling: each window's mean; backward shares the gradient equally over the window.
+template <class T>
+class AvgPool2DT final : public Pool2DT<T> {
+public:
+    explicit AvgPool2DT(std::size_t size, std::size_t stride = 0) : Pool2DT<T>("AvgPool2D", size, stride) {}
+    std::string kind() const override { return "AveragePooling2D"; }
+    const TensorT<T>& forward(const TensorT<T>& X, Mode mode) override;
+    const TensorT<T>& backward(const TensorT<T>& dY) override;
 };
 
 using Conv2D = Conv2DT<float>;
