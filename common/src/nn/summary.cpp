@@ -31,27 +31,35 @@ std::string with_commas(std::size_t n) {
 }
 }  // namespace
 
-std::string summary(SequentialT<float>& model) {
+std::string summary_table(const std::string& model_name, const std::vector<SummaryRow>& rows) {
     std::ostringstream out;
     const std::string rule(70, '_'), double_rule(70, '=');
-    out << "Model: \"sequential\"\n" << rule << '\n';
+    out << "Model: \"" << model_name << "\"\n" << rule << '\n';
     out << std::left << std::setw(34) << " Layer (type)" << std::setw(24) << "Output Shape" << "Param #\n";
     out << double_rule << '\n';
     std::size_t total = 0;
+    for (const auto& row : rows) {
+        total += row.params;
+        out << ' ' << std::setw(33) << row.layer << std::setw(24) << row.output_shape << with_commas(row.params) << '\n';
+    }
+    out << double_rule << '\n' << "Total params: " << with_commas(total) << '\n' << rule << '\n';
+    return out.str();
+}
+
+std::string summary(SequentialT<float>& model) {
+    std::vector<SummaryRow> rows;
+    bool images = false;
     for (std::size_t i = 0; i < model.size(); ++i) {
         auto& layer = model.layer(i);
         std::string name = layer.kind();
         std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
-        const std::size_t params = count_parameters(layer);
-        total += params;
-        out << ' ' << std::setw(33) << (name + '_' + std::to_string(i + 1) + " (" + layer.kind() + ')')
-            << std::setw(24) << shape_text(model.layer_output_shape(i)) << with_commas(params) << '\n';
+        rows.push_back({name + '_' + std::to_string(i + 1) + " (" + layer.kind() + ')',
+                        shape_text(model.layer_output_shape(i)), count_parameters(layer)});
+        images = images || model.layer_output_shape(i).size() == 3;
     }
-    out << double_rule << '\n' << "Total params: " << with_commas(total) << '\n' << rule << '\n';
-    bool images = false;
-    for (std::size_t i = 0; i < model.size(); ++i) images = images || model.layer_output_shape(i).size() == 3;
-    if (images) out << "(image shapes are printed (height, width, channels); they are stored [N, C, H, W])\n";
-    return out.str();
+    std::string text = summary_table("sequential", rows);
+    if (images) text += "(image shapes are printed (height, width, channels); they are stored [N, C, H, W])\n";
+    return text;
 }
 
 }  // namespace dl::nn

@@ -6,30 +6,35 @@
 
 namespace dl::train {
 
-MetricsCsv::MetricsCsv(const std::filesystem::path& path, bool with_run_column) : path_(path), with_run_(with_run_column) {
+MetricsCsv::MetricsCsv(const std::filesystem::path& path, bool with_run_column, bool with_step_column)
+    : path_(path), with_run_(with_run_column), with_step_(with_step_column) {
     if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
     out_.open(path, std::ios::trunc);
     DL_CHECK(out_.good(), "cannot write " << path.string() << ": check --out names a writable directory");
     if (with_run_) out_ << "run,";
-    out_ << "epoch,train_loss,train_acc,val_loss,val_acc,seconds,examples_per_s,lr\n" << std::flush;
+    out_ << (with_step_ ? "epoch,step," : "epoch,") << "train_loss,train_acc,val_loss,val_acc,seconds,examples_per_s,lr\n" << std::flush;
 }
 
 void MetricsCsv::write(const EpochMetrics& m, const std::string& run) {
     if (with_run_) out_ << run << ',';
-    out_ << m.epoch << ',' << std::setprecision(6) << m.train_loss << ',' << m.train_acc << ',' << m.val_loss << ','
+    out_ << m.epoch << ',';
+    if (with_step_) out_ << m.step << ',';
+    out_ << std::setprecision(6) << m.train_loss << ',' << m.train_acc << ',' << m.val_loss << ','
          << m.val_acc << ',' << m.seconds << ',' << std::setprecision(8) << m.examples_per_s << ','
          << std::setprecision(6) << m.lr << '\n'
          << std::flush;
 }
 
 bool plot_training_curves(const std::vector<RunHistory>& runs, const std::filesystem::path& png,
-                          util::PlotMode mode, const std::string& title, const std::string& csv_hint) {
-    util::Panel loss{"loss", "epoch", "loss", {}}, acc{"accuracy", "epoch", "accuracy", {}};
+                          util::PlotMode mode, const std::string& title, const std::string& csv_hint,
+                          bool by_step) {
+    const char* x_label = by_step ? "step" : "epoch";
+    util::Panel loss{"loss", x_label, "loss", {}}, acc{"accuracy", x_label, "accuracy", {}};
     for (const auto& r : runs) {
         util::Series tl{r.run + " train", {}, {}}, vl{r.run + " val", {}, {}};
         util::Series ta = tl, va = vl;
         for (const auto& e : r.epochs) {
-            const auto x = static_cast<double>(e.epoch);
+            const auto x = static_cast<double>(by_step ? e.step : e.epoch);
             tl.x.push_back(x), tl.y.push_back(e.train_loss), vl.x.push_back(x), vl.y.push_back(e.val_loss);
             ta.x.push_back(x), ta.y.push_back(e.train_acc), va.x.push_back(x), va.y.push_back(e.val_acc);
         }

@@ -76,6 +76,64 @@ private:
     std::map<std::string, std::uint64_t> numbers_;
 };
 
+// The metrics so far, one row per epoch (float32 is plenty for curves); the language models'
+// rows end with the step.
+Tensor history_tensor(const std::vector<EpochMetrics>& history, bool with_step) {
+    Tensor t({history.size(), metric_columns + (with_step ? 1 : 0)});
+    for (std::size_t e = 0; e < history.size(); ++e) {
+        const EpochMetrics& m = history[e];
+        const double row[metric_columns + 1] = {static_cast<double>(m.epoch), m.train_loss, m.train_acc, m.val_loss,
+                                                m.val_acc, m.seconds, m.examples_per_s, m.lr, static_cast<double>(m.step)};
+        for (std::size_t k = 0; k < t.dim(1); ++k) t(e, k) = static_cast<float>(row[k]);
+    }
+    return t;
+}
+
+std::vector<EpochMetrics> history_rows(const Tensor* t, std::int64_t rows, bool with_step, const std::string& source) {
+    const std::size_t columns = metric_columns + (with_step ? 1 : 0);
+    if (t == nullptr || t->rank() != 2 || t->dim(1) != columns || t->dim(0) != static_cast<std::size_t>(rows))
+        DL_THROW(DataError, source << ": the checkpoint's metrics do not match its " << rows << " evaluations or epochs");
+    std::vector<EpochMetrics> history;
+    for (std::size_t e = 0; e < t->dim(0); ++e) {
+        const auto v = [&](std::size_t k) { return static_cast<double>((*t)(e, k)); };
+        history.push_back({.epoch = static_cast<int>(v(0)), .train_loss = v(1), .train_acc = v(2), .val_loss = v(3),
+                           .val_acc = v(4), .seconds = v(5), .examples_per_s = v(6), .lr = v(7),
+                           .step = with_step ? static_cast<long>(v(8)) : 0});
+    }
+    return history;
+}
+
+void put_parameters(util::Checkpoint& c, const std::vector<nn::Parameter*>& params) {
+    for (std::size_t i = 0; i < params.size(); ++i)
+        c.tensors.push_back({"param." + std::to_string(i) + "." + params[i]->name, params[i]->value});
+}
+
+void put_optimizer(util::Checkpoint& c, const optim::Optimizer& optimizer) {
+    const optim::OptimizerState opt = optimizer.state();
+    c.numbers.push_back({"optimizer.steps", static_cast<std::uint64_t>(opt.steps)});
+    for (std::size_t i = 0; i < opt.per_parameter.size(); ++i)
+        for (std::size_t k = 0; k < opt.per_parameter[i].size(); ++k)
+            c.tensors.push_back({"optimizer." + std::to_string(i) + "." + std::to_string(k), opt.per_parameter[i][k]});
+}
+
+// The parameters' saved values, checked against this model's shapes.
+std::vector<const Tensor*> read_parameters(const Lookup& in, const std::vector<nn::Parameter*>& params) {
+    std::vector<const Tensor*> values;
+    for (std::size_t i = 0; i < params.size(); ++i)
+        values.push_back(&in.tensor("param." + std::to_string(i) + "." + params[i]->name, params[i]->value.shape()));
+    return values;
+}
+
+optim::OptimizerState read_optimizer(const Lookup& in, const optim::Optimizer& optimizer) {
+    optim::OptimizerState opt{optimizer.name(), static_cast<std::int64_t>(in.number("optimizer.steps")), {}};
+    for (std::size_t i = 0; in.optional_tensor("optimizer." + std::to_string(i) + ".0"); ++i) {
+        opt.per_parameter.emplace_back();
+        for (std::size_t k = 0; const Tensor* t = in.optional_tensor("optimizer." + std::to_string(i) + "." + std::to_string(k)); ++k)
+            opt.per_parameter.back().push_back(*t);
+    }
+    return opt;
+}
+
 }  // namespace
 
 util::Checkpoint make_run_checkpoint(const std::string& kind, nn::Sequential& model, optim::Optimizer& optimizer,
@@ -84,16 +142,10 @@ util::Checkpoint make_run_checkpoint(const std::string& kind, nn::Sequential& mo
     c.kind = full_kind(kind, optimizer);
     c.epoch = run.epoch;
     c.step = run.step;
-    const auto params = model.parameters();
-    for (std::size_t i = 0; i < params.size(); ++i)
-        c.tensors.push_back({"param." + std::to_string(i) + "." + params[i]->name, params[i]->value});
+    put_parameters(c, model.parameters());
     const auto buffers = model.buffers();
     for (std::size_t i = 0; i < buffers.size(); ++i) c.tensors.push_back({"buffer." + std::to_string(i), *buffers[i]});
-    const optim::OptimizerState opt = optimizer.state();
-    c.numbers.push_back({"optimizer.steps", static_cast<std::uint64_t>(opt.steps)});
-    for (std::size_t i = 0; i < opt.per_parameter.size(); ++i)
-        for (std::size_t k = 0; k < opt.per_parameter[i].size(); ++k)
-            c.tensors.push_back({"optimizer." + std::to_string(i) + "." + std::to_string(k), opt.per_parameter[i][k]});
+    put_optimizer(c, optimizer);
     // The order of the examples: indices are exact in float32 below 2^24.
     const auto& order = batches.order();
     DL_CHECK(order.size() < (std::size_t{1} << 24), "checkpoint: " << order.size() << " examples are too many to save their order");
@@ -103,14 +155,8 @@ util::Checkpoint make_run_checkpoint(const std::string& kind, nn::Sequential& mo
     put_rng(c, "rng", rng.state());
     const auto generators = model.generators();
     for (std::size_t i = 0; i < generators.size(); ++i) put_rng(c, "layer_rng." + std::to_string(i), generators[i]->state());
-    // The metrics so far (float32 is plenty for curves), and early stopping's state.
-    Tensor history({run.history.size(), metric_columns});
-    for (std::size_t e = 0; e < run.history.size(); ++e) {
-        const EpochMetrics& m = run.history[e];
-        const double row[metric_columns] = {static_cast<double>(m.epoch), m.train_loss, m.train_acc, m.val_loss,
-                                            m.val_acc, m.seconds, m.examples_per_s, m.lr};
-        for (std::size_t k = 0; k < metric_columns; ++k) history(e, k) = static_cast<float>(row[k]);
-    }
+    // The metrics so far, and early stopping's state.
+    Tensor history = history_tensor(run.history, false);
     c.tensors.push_back({"history", std::move(history)});
     c.numbers.push_back({"stop.best_epoch", static_cast<std::uint64_t>(run.stopping.best_epoch)});
     c.numbers.push_back({"stop.best_loss", std::bit_cast<std::uint64_t>(run.stopping.best_loss)});
@@ -128,17 +174,10 @@ RunState restore_run_checkpoint(const util::Checkpoint& c, const std::string& so
     const Lookup in(c, source);
     // Everything is read and checked before anything is changed.
     const auto params = model.parameters();
-    std::vector<const Tensor*> values;
-    for (std::size_t i = 0; i < params.size(); ++i)
-        values.push_back(&in.tensor("param." + std::to_string(i) + "." + params[i]->name, params[i]->value.shape()));
+    std::vector<const Tensor*> values = read_parameters(in, params);
     const auto buffers = model.buffers();
     for (std::size_t i = 0; i < buffers.size(); ++i) values.push_back(&in.tensor("buffer." + std::to_string(i), buffers[i]->shape()));
-    optim::OptimizerState opt{optimizer.name(), static_cast<std::int64_t>(in.number("optimizer.steps")), {}};
-    for (std::size_t i = 0; in.optional_tensor("optimizer." + std::to_string(i) + ".0"); ++i) {
-        opt.per_parameter.emplace_back();
-        for (std::size_t k = 0; const Tensor* t = in.optional_tensor("optimizer." + std::to_string(i) + "." + std::to_string(k)); ++k)
-            opt.per_parameter.back().push_back(*t);
-    }
+    const optim::OptimizerState opt = read_optimizer(in, optimizer);
     const Tensor& order_t = in.tensor("data.order", {batches.order().size()});
     std::vector<std::size_t> order(order_t.size());
     for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<std::size_t>(order_t[i]);
@@ -149,15 +188,7 @@ RunState restore_run_checkpoint(const util::Checkpoint& c, const std::string& so
     RunState run;
     run.epoch = static_cast<int>(c.epoch);
     run.step = static_cast<long>(c.step);
-    const Tensor* history = in.optional_tensor("history");
-    if (history == nullptr || history->rank() != 2 || history->dim(1) != metric_columns ||
-        history->dim(0) != static_cast<std::size_t>(c.epoch))
-        DL_THROW(DataError, source << ": the checkpoint's metrics do not match its " << c.epoch << " epochs");
-    for (std::size_t e = 0; e < history->dim(0); ++e) {
-        const auto v = [&](std::size_t k) { return static_cast<double>((*history)(e, k)); };
-        run.history.push_back({.epoch = static_cast<int>(v(0)), .train_loss = v(1), .train_acc = v(2), .val_loss = v(3),
-                               .val_acc = v(4), .seconds = v(5), .examples_per_s = v(6), .lr = v(7)});
-    }
+    run.history = history_rows(in.optional_tensor("history"), c.epoch, false, source);
     run.stopping.best_epoch = static_cast<int>(in.number("stop.best_epoch"));
     run.stopping.best_loss = std::bit_cast<double>(in.number("stop.best_loss"));
     run.stopping.epochs_without_improvement = static_cast<int>(in.number("stop.epochs_without_improvement"));
@@ -170,6 +201,49 @@ RunState restore_run_checkpoint(const util::Checkpoint& c, const std::string& so
     for (std::size_t i = 0; i < buffers.size(); ++i) *buffers[i] = *values[params.size() + i];
     for (std::size_t i = 0; i < generators.size(); ++i) generators[i]->set_state(generator_states[i]);
     rng.set_state(rng_state);
+    return run;
+}
+
+util::Checkpoint make_lm_checkpoint(const std::string& kind, nn::LanguageModel& model, optim::Optimizer& optimizer,
+                                    const Rng& rng, const LmRunState& run) {
+    util::Checkpoint c;
+    c.kind = full_kind(kind, optimizer);
+    c.epoch = run.evaluations;
+    c.step = run.step;
+    put_parameters(c, model.parameters());
+    put_optimizer(c, optimizer);
+    put_rng(c, "rng", rng.state());
+    c.numbers.push_back({"data.position", run.position});
+    for (std::size_t i = 0; i < run.carried.size(); ++i) c.tensors.push_back({"carried." + std::to_string(i), run.carried[i]});
+    c.tensors.push_back({"history", history_tensor(run.history, true)});
+    return c;
+}
+
+LmRunState restore_lm_checkpoint(const util::Checkpoint& c, const std::string& source, const std::string& kind,
+                                 nn::LanguageModel& model, optim::Optimizer* optimizer, Rng* rng) {
+    // Without an optimizer only the model must match: the kind up to the optimizer's line.
+    const std::string model_kind = c.kind.substr(0, c.kind.rfind("\noptimizer: "));
+    if (optimizer != nullptr ? c.kind != full_kind(kind, *optimizer) : model_kind != kind)
+        DL_THROW(DataError, source << ": the checkpoint is of another model or optimizer: it holds " << in_brief(c.kind)
+                                   << "; this run is "
+                                   << in_brief(optimizer != nullptr ? full_kind(kind, *optimizer) : kind));
+    const Lookup in(c, source);
+    const auto params = model.parameters();
+    const std::vector<const Tensor*> values = read_parameters(in, params);
+    LmRunState run;
+    run.step = static_cast<long>(c.step);
+    run.evaluations = static_cast<int>(c.epoch);
+    run.history = history_rows(in.optional_tensor("history"), c.epoch, true, source);
+    if (optimizer != nullptr) {
+        const optim::OptimizerState opt = read_optimizer(in, *optimizer);
+        const RngState rng_state = in.rng("rng");
+        run.position = static_cast<std::size_t>(in.number("data.position"));
+        for (std::size_t i = 0; const Tensor* t = in.optional_tensor("carried." + std::to_string(i)); ++i)
+            run.carried.push_back(*t);
+        optimizer->load_state(opt);
+        if (rng != nullptr) rng->set_state(rng_state);
+    }
+    for (std::size_t i = 0; i < params.size(); ++i) params[i]->value = *values[i];
     return run;
 }
 

@@ -4,6 +4,7 @@
 #include "dl/ops/clipping.hpp"
 #include "dl/ops/early_stopping.hpp"
 #include "dl/train/resume.hpp"
+#include "interrupt.hpp"
 #include "dl/util/progress.hpp"
 #include "dl/util/timer.hpp"
 
@@ -15,6 +16,9 @@
 
 namespace dl::train {
 
+using detail::interrupted;
+using detail::InterruptGuard;
+
 namespace {
 std::size_t count_correct(const std::vector<int>& predicted, std::span<const int> labels) {
     std::size_t correct = 0;
@@ -22,29 +26,6 @@ std::size_t count_correct(const std::vector<int>& predicted, std::span<const int
     return correct;
 }
 
-// Ctrl-C while a run with --save trains: the handler only raises a flag, which fit() reads after
-// each step (nothing else is safe in a signal handler); the previous handler is back afterwards.
-volatile std::sig_atomic_t interrupted = 0;
-extern "C" void on_interrupt(int) { interrupted = 1; }
-
-class InterruptGuard {
-public:
-    explicit InterruptGuard(bool active) : active_(active) {
-        if (!active_) return;
-        interrupted = 0;
-        previous_ = std::signal(SIGINT, on_interrupt);
-    }
-    ~InterruptGuard() {
-        if (active_) std::signal(SIGINT, previous_);
-        interrupted = 0;
-    }
-    InterruptGuard(const InterruptGuard&) = delete;
-    InterruptGuard& operator=(const InterruptGuard&) = delete;
-
-private:
-    bool active_;
-    void (*previous_)(int) = SIG_DFL;
-};
 }  // namespace
 
 Evaluation evaluate(nn::Sequential& model, nn::Loss& loss, const data::Dataset& data, std::size_t batch_size) {
@@ -168,6 +149,7 @@ std::vector<EpochMetrics> fit(nn::Sequential& model, nn::Loss& loss, optim::Opti
         m.train_acc = static_cast<double>(correct) / static_cast<double>(seen);
         m.examples_per_s = static_cast<double>(seen) / m.seconds;
         m.lr = optimizer.lr();
+        m.step = step;
         bar.finish();
         if (validation.size() > 0) {
             const Evaluation v = evaluate(model, loss, validation);

@@ -97,4 +97,11 @@ using Sequential = SequentialT<float>;
 //   Total params: 785
 std::string summary(SequentialT<float>& model);
 
+// The same table for any model, one row per layer: "lstm_1 (LSTM)", "(None, 64, 256)", 328704.
+struct SummaryRow {
+    std::string layer, output_shape;
+    std::size_t params = 0;
+};
+std::string summary_table(const std::string& model_name, const std::vector<SummaryRow>& rows);
+
 }  // namespace dl::nn

@@ -1,8 +1,10 @@
 #pragma once
 // What a run leaves in --out: metrics.csv (one row per epoch), summary.json, and the curves.
 //
-// metrics.csv columns: [run,] epoch, train_loss, train_acc, val_loss, val_acc, seconds, examples_per_s
-// (the run column when the executable trains several models, as chapter 1 does).
+// metrics.csv columns: [run,] epoch, [step,] train_loss, train_acc, val_loss, val_acc, seconds,
+// examples_per_s, lr (the run column when the executable trains several models, as chapter 1 does;
+// the step column for the language models, whose "epoch" is an evaluation interval and whose
+// examples are characters).
 
 #include "dl/train/trainer.hpp"
 #include "dl/util/cli.hpp"
@@ -20,14 +22,14 @@ class MetricsCsv {
 public:
     // Creates (truncates) the file and writes the header. Rows are flushed as they come, so an
     // interrupted run keeps every finished epoch.
-    MetricsCsv(const std::filesystem::path& path, bool with_run_column);
+    MetricsCsv(const std::filesystem::path& path, bool with_run_column, bool with_step_column = false);
     void write(const EpochMetrics& m, const std::string& run = "");
     const std::filesystem::path& path() const { return path_; }
 
 private:
     std::filesystem::path path_;
     std::ofstream out_;
-    bool with_run_;
+    bool with_run_, with_step_;
 };
 
 // One named run's history, for the curves.
@@ -36,9 +38,11 @@ struct RunHistory {
     std::vector<EpochMetrics> epochs;
 };
 
-// Loss and accuracy against epoch (train and validation of every run) in one picture.
+// Loss and accuracy against epoch (train and validation of every run) in one picture; against the
+// step with by_step (the language models).
 bool plot_training_curves(const std::vector<RunHistory>& runs, const std::filesystem::path& png,
-                          util::PlotMode mode, const std::string& title, const std::string& csv_hint);
+                          util::PlotMode mode, const std::string& title, const std::string& csv_hint,
+                          bool by_step = false);
 
 // The keys every summary.json starts with: "program", "git_rev", "seed", plus the build's
 // chapters from solutions/ ("solutions").

@@ -7,6 +7,7 @@
 // bit for bit on one thread.
 
 #include "dl/data/batches.hpp"
+#include "dl/nn/language_model.hpp"
 #include "dl/nn/sequential.hpp"
 #include "dl/ops/early_stopping.hpp"
 #include "dl/optim/optimizer.hpp"
@@ -39,5 +40,22 @@ util::Checkpoint make_run_checkpoint(const std::string& kind, nn::Sequential& mo
 RunState restore_run_checkpoint(const util::Checkpoint& checkpoint, const std::string& source, const std::string& kind,
                                 nn::Sequential& model, optim::Optimizer& optimizer, Rng& rng,
                                 data::BatchIterator& batches);
+
+// A language model's run (dl/train/language_model.hpp) between evaluations: the steps, the
+// evaluations done, the stream batches' position and the carried recurrent state.
+struct LmRunState {
+    long step = 0;
+    int evaluations = 0;
+    std::size_t position = 0;
+    std::vector<Tensor> carried;
+    std::vector<EpochMetrics> history;
+};
+
+util::Checkpoint make_lm_checkpoint(const std::string& kind, nn::LanguageModel& model, optim::Optimizer& optimizer,
+                                    const Rng& rng, const LmRunState& run);
+// With optimizer and rng null, only the parameters are restored (and the kind is compared
+// without the optimizer's name): for --generate and evaluation.
+LmRunState restore_lm_checkpoint(const util::Checkpoint& checkpoint, const std::string& source, const std::string& kind,
+                                 nn::LanguageModel& model, optim::Optimizer* optimizer, Rng* rng);
 
 }  // namespace dl::train

@@ -23,6 +23,7 @@ struct EpochMetrics {
     double seconds = 0;                     // training time of the epoch (evaluation excluded)
     double examples_per_s = 0;
     double lr = 0;                          // the learning rate of the epoch's last step
+    long step = 0;                          // optimizer steps so far (the language models' x axis)
 };
 
 struct Evaluation {

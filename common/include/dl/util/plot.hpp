@@ -23,6 +23,7 @@ struct Series {
 struct Panel {
     std::string title, xlabel, ylabel;
     std::vector<Series> series;
+    bool log_y = false;   // a logarithmic y axis (gradient norms that shrink by orders of magnitude)
 };
 
 // The panels side by side in one picture. Returns false when nothing was drawn (mode none, or

