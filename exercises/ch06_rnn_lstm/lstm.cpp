@@ -12,9 +12,10 @@ namespace dl {
 // c = f ⊙ c_prev + i ⊙ g;  h = o ⊙ tanh(c)
 template <class T>
 void lstm_cell_forward(StepCache<T>& s, const TensorT<T>& x, const TensorT<T>& h_prev, const TensorT<T>& c_prev,
-                       const TensorT<T>& W, const TensorT<T>& b) {
+                       const TensorT<T>& W, const TensorT<T>& b, GemmFn<T> gemm) {
     // Hint: check_cell_shapes("lstm_cell_forward", 4, ...); cell_input(s.z, x, h_prev). s.gates is
-    // [B, 4H]: b in every row, then gemm_blocked adds z Wᵀ (M = B, N = 4H, K = D + H). Then one loop
+    // [B, 4H]: b in every row, then `gemm` (a GEMM like chapter 2's, called the same way) adds z Wᵀ
+    // (M = B, N = 4H, K = D + H; beta = 1). Then one loop
     // over n and j < H: row n holds a_i at j, a_f at H + j, a_g at 2H + j, a_o at 3H + j; replace each
     // by its gate's value, and write s.c, s.tanh_c, s.h (resize them to [B, H]).
     DL_TODO("ch06.lstm_cell_forward");   // lesson: chapters/ch06_rnn_lstm/README.md#lstm-cell-forward
@@ -64,7 +65,7 @@ void lstm_sequence_backward(TensorT<T>& dX, TensorT<T>& dh0, TensorT<T>& dc0, Te
 
 #define DL_INSTANTIATE(T)                                                                                         \
     template void lstm_cell_forward(StepCache<T>&, const TensorT<T>&, const TensorT<T>&, const TensorT<T>&,        \
-                                    const TensorT<T>&, const TensorT<T>&);                                        \
+                                    const TensorT<T>&, const TensorT<T>&, GemmFn<T>);                             \
     template void lstm_cell_forward_naive(StepCache<T>&, const TensorT<T>&, const TensorT<T>&, const TensorT<T>&,  \
                                           const TensorT<T>&, const TensorT<T>&);                                  \
     template void lstm_cell_backward(TensorT<T>&, TensorT<T>&, TensorT<T>&, TensorT<T>&, TensorT<T>&,              \

@@ -2,6 +2,7 @@
 
 #include "dl/exercise.hpp"
 #include "dl/ops/gemm.hpp"
+#include "dl/util/vector_math.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -19,7 +20,7 @@ void rnn_cell_forward(TensorT<T>& h, TensorT<T>& z, const TensorT<T>& x, const T
     h.resize({B, H});
     for (std::size_t n = 0; n < B; ++n) std::copy(b.begin(), b.end(), h.row(n).begin());
     gemm_blocked<T>(Trans::no, Trans::yes, B, H, K, T(1), z.data(), K, W.data(), K, T(1), h.data(), H);
-    for (auto& v : h) v = std::tanh(v);
+    for (auto& v : h) v = vmath::tanh(v);
 }
 
 // da = dh ⊙ (1 − h²);  dW += daᵀ z;  db += Σ_n da;  [dx, dh_prev] = da W.

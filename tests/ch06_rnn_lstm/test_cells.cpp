@@ -29,6 +29,14 @@ struct Check {
     }
 };
 
+// A GEMM that counts its calls, for "the four gates in ONE GEMM" (then chapter 2's naive one).
+int gemm_calls = 0;
+void counting_gemm(Trans ta, Trans tb, std::size_t M, std::size_t N, std::size_t K, double alpha, const double* A,
+                   std::size_t lda, const double* B, std::size_t ldb, double beta, double* C, std::size_t ldc) {
+    ++gemm_calls;
+    gemm_naive<double>(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
 // B, T, D, H: batches of 1 and 3, one step and several, inputs narrower and wider than the state.
 struct SeqCase {
     std::size_t B, T, D, H;
@@ -133,6 +141,12 @@ TEST_CASE("ch06.lstm_cell_forward (one GEMM for the four gates) equals the per-g
         require_close(fused.tanh_c, naive.tanh_c, 1e-12, 1e-14, "tanh c");
         require_close(fused.h, naive.h, 1e-12, 1e-14, "h");
         require_close(fused.z, naive.z, 0, 0, "z");
+        // The GEMM it is given, called once for all four gates.
+        StepCache<double> counted;
+        gemm_calls = 0;
+        lstm_cell_forward(counted, x, h_prev, c_prev, W, b, &counting_gemm);
+        CHECK(gemm_calls == 1);
+        require_close(counted.h, naive.h, 1e-12, 1e-14, "h with the GEMM given");
     }
     StepCache<double> s;
     const TensorD x({2, 3}), h({2, 4}), c({2, 4}), W({16, 7}), b({16}), c_wrong({2, 5}), W_rnn({4, 7});

@@ -1,12 +1,13 @@
-// The command line, the JSON writer and the atomic file write.
+// The command line, the JSON writer, the atomic file write and the vectorised maths.
 #include "dl/util/cli.hpp"
 #include "dl/util/json.hpp"
 #include "dl/util/plot.hpp"
+#include "dl/util/vector_math.hpp"
 
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <cstdlib>
-
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -116,4 +117,24 @@ TEST_CASE("plots without gnuplot warn and return false instead of failing", "[co
     REQUIRE_FALSE(util::plot_panels({panel}, png, util::PlotMode::png, "t", "metrics.csv"));
     REQUIRE_FALSE(std::filesystem::exists(png));
     ::unsetenv("DLFS_GNUPLOT");
+}
+
+TEST_CASE("vector_math: exp, sigmoid and tanh agree with the C library's", "[common][infra]") {
+    double worst_exp = 0, worst_sigmoid = 0, worst_tanh = 0;
+    for (int i = -200000; i <= 200000; ++i) {
+        const float x = static_cast<float>(i) * 4.3e-4f;   // −86 … 86
+        const double e = std::exp(static_cast<double>(x));
+        worst_exp = std::max(worst_exp, std::abs(static_cast<double>(vmath::exp(x)) - e) / e);
+        const double s = 1 / (1 + std::exp(-static_cast<double>(x)));
+        worst_sigmoid = std::max(worst_sigmoid, std::abs(static_cast<double>(vmath::sigmoid(x)) - s));
+        worst_tanh = std::max(worst_tanh, std::abs(static_cast<double>(vmath::tanh(x)) - std::tanh(static_cast<double>(x))));
+    }
+    CHECK(worst_exp < 3e-7);       // about 2.5 ulp
+    CHECK(worst_sigmoid < 2e-7);
+    CHECK(worst_tanh < 4e-7);
+    CHECK(vmath::exp(-1000.0f) < 1e-37f);
+    CHECK(vmath::exp(1000.0f) > 1e38f);
+    CHECK(vmath::sigmoid(-1000.0f) >= 0.0f);
+    CHECK(vmath::tanh(1000.0f) == 1.0f);
+    CHECK(vmath::tanh(-1000.0f) == -1.0f);
 }

@@ -127,9 +127,10 @@ TextCorpus corpus_from_utf8(std::string_view bytes, const std::string& source) {
     if (chars.empty()) DL_THROW(DataError, source << ": not a text file: at byte " << bad << ": " << problem);
     TextCorpus corpus;
     corpus.source = source;
-    corpus.alphabet = chars;
-    std::sort(corpus.alphabet.begin(), corpus.alphabet.end());
-    corpus.alphabet.erase(std::unique(corpus.alphabet.begin(), corpus.alphabet.end()), corpus.alphabet.end());
+    std::vector<bool> seen(0x110000, false);   // every code point (sorting millions of characters is slow)
+    for (const char32_t c : chars) seen[c] = true;
+    for (char32_t c = 0; c < seen.size(); ++c)
+        if (seen[c]) corpus.alphabet.push_back(c);
     corpus.ids.reserve(chars.size());
     for (const char32_t c : chars) corpus.ids.push_back(corpus.id_of(c));
     return corpus;

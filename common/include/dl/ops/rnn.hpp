@@ -10,6 +10,7 @@
 // Backward functions overwrite the input gradients (dx, dh_prev, dc_prev, dX, dh0, dc0) and
 // ACCUMULATE into dW, db, dE: a weight used at every time step gets the sum of every step's share.
 
+#include "dl/ops/gemm.hpp"
 #include "dl/rng.hpp"
 #include "dl/tensor.hpp"
 
@@ -58,11 +59,12 @@ struct StepCache {
 //   i = σ(a_i)   f = σ(a_f)   g = tanh(a_g)   o = σ(a_o)
 //   c = f ⊙ c_prev + i ⊙ g               (the cell state: forget some, write some)
 //   h = o ⊙ tanh(c)                      (the output: read some)
-// The fused version: the four gates' pre-activations as ONE GEMM (chapter 2's gemm_blocked) of z
-// by Wᵀ, then one pass over [B, H] for every pointwise step.
+// The fused version: the four gates' pre-activations as ONE GEMM of z by Wᵀ (chapter 2's gemm_blocked
+// unless another is given: the benchmark passes OpenBLAS), then one pass over [B, H] for every
+// pointwise step.
 template <class T>
 void lstm_cell_forward(StepCache<T>& s, const TensorT<T>& x, const TensorT<T>& h_prev, const TensorT<T>& c_prev,
-                       const TensorT<T>& W, const TensorT<T>& b);
+                       const TensorT<T>& W, const TensorT<T>& b, GemmFn<T> gemm = &gemm_blocked<T>);
 // The same results the textbook way: each gate its own loops over its own block of W (the
 // benchmark's baseline, and the definition the fused version is tested against).
 template <class T>
