@@ -64,7 +64,7 @@ void add_peak_counters(benchmark::State& state, const std::optional<Peak>& peak,
     const double per_s = static_cast<double>(state.iterations()) / loop_seconds;
     const double flops_peak = threads == 1 ? peak->fma_flops_1t : peak->fma_flops_all;
     state.counters["pct_peak_flops"] = 100.0 * flops_per_iter * per_s / flops_peak;
-    state.counters["pct_peak_bw"] = 100.0 * bytes_per_iter * per_s / peak->triad_bytes_all;
+    if (bytes_per_iter > 0) state.counters["pct_peak_bw"] = 100.0 * bytes_per_iter * per_s / peak->triad_bytes_all;
 }
 
 bool take_short_flag(int& argc, char** argv) {

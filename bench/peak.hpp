@@ -28,7 +28,8 @@ double thread_cpu_seconds();
 // Adds pct_peak_flops and pct_peak_bw, in percent, for a kernel doing flops_per_iter and moving
 // bytes_per_iter per iteration, whose timing loop took loop_seconds on `threads` threads: FLOP/s
 // against fma_flops_1t (one thread) or fma_flops_all (more), bytes/s always against
-// triad_bytes_all (the memory system's ceiling). Does nothing without a peak.
+// triad_bytes_all (the memory system's ceiling; no pct_peak_bw when bytes_per_iter is 0: a kernel
+// whose traffic is not counted). Does nothing without a peak.
 // (Plain counters, not rate counters, so the console shows "pct_peak_bw=42.1", not "42.1/s".)
 void add_peak_counters(benchmark::State& state, const std::optional<Peak>& peak, double flops_per_iter,
                        double bytes_per_iter, double loop_seconds, int threads = 1);

@@ -24,6 +24,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <iomanip>
 #include <iostream>
 #include <numbers>
 
@@ -91,37 +92,53 @@ std::vector<double> gradient_reach(nn::RecurrentLm& model, const data::TokenBatc
     return reach;
 }
 
+// Both cells, at initialisation and after `train_steps` steps of training (Adam, clipping, streams
+// of the text, as the chapter trains): the gradient reaching k steps back, relative to k = 0.
 int gradients_mode(const util::CommonOptions& opt, const data::TextCorpus& corpus, const nn::RecurrentLmOptions& base,
-                   std::size_t seq_len, const std::filesystem::path& out, util::PlotMode plot_mode) {
-    const std::size_t steps = std::max<std::size_t>(seq_len, 100);
+                   long train_steps, const std::filesystem::path& out, util::PlotMode plot_mode) {
+    const std::size_t window = 100;
     Rng data_rng(opt.seed);
     data::TokenBatch batch;
-    data::random_windows(batch, corpus.ids, opt.batch_size, steps, data_rng);
+    const data::TextSplit split = data::split_by_position(corpus.ids, 0.9);
+    data::random_windows(batch, split.validation, opt.batch_size, window, data_rng);
+    const auto validation = data::evaluation_windows(split.validation, 64, opt.batch_size, 64);
     util::Panel panel{"gradient reaching k steps back (loss at the last step only)", "k (steps back)",
-                      "mean ||dL/dx(T-1-k)||, relative to k = 0", {}, true};
+                      "mean ||dL/dx(T-1-k)|| / mean ||dL/dx(T-1)||", {}, true};
     std::filesystem::create_directories(out);
     std::ostringstream csv;
-    csv << "cell,k,gradient_norm,relative\n";
+    csv << "cell,trained_steps,k,gradient_norm,relative\n";
     for (const std::string cell : {"rnn", "lstm"}) {
         Rng rng(opt.seed);
         nn::RecurrentLmOptions o = base;
         o.cell = cell;
         nn::RecurrentLm model(corpus.vocab_size(), o, rng);
-        const std::vector<double> reach = gradient_reach(model, batch);
-        util::Series s{cell == "rnn" ? "vanilla RNN (tanh)" : "LSTM", {}, {}};
-        for (std::size_t k = 0; k < reach.size(); ++k) {
-            csv << cell << ',' << k << ',' << reach[k] << ',' << reach[k] / reach[0] << '\n';
-            s.x.push_back(static_cast<double>(k)), s.y.push_back(reach[k] / reach[0]);
+        for (const long trained : {0L, train_steps}) {
+            if (trained > 0) {
+                auto optimizer = optim::make_optimizer(opt.optimizer_options());
+                std::cout << cell << ": training " << trained << " steps..." << std::endl;
+                train::fit_language_model(model, *optimizer, split.train, validation,
+                                          {.steps = trained, .eval_every = trained, .batch_size = opt.batch_size,
+                                           .seq_len = 64, .clip_norm = opt.clip_norm, .progress = false},
+                                          rng);
+            }
+            const std::vector<double> reach = gradient_reach(model, batch);
+            const std::string name = std::string(cell == "rnn" ? "vanilla RNN (tanh)" : "LSTM") +
+                                     (trained == 0 ? ", initialised" : ", after " + std::to_string(trained) + " steps");
+            util::Series s{name, {}, {}};
+            for (std::size_t k = 0; k < reach.size(); ++k) {
+                csv << cell << ',' << trained << ',' << k << ',' << reach[k] << ',' << reach[k] / reach[0] << '\n';
+                s.x.push_back(static_cast<double>(k)), s.y.push_back(reach[k] / reach[0]);
+            }
+            std::cout << name << ": the gradient 10 steps back is " << std::setprecision(2) << reach[10] / reach[0]
+                      << " of the last step's, 50 back " << reach[50] / reach[0] << ", 99 back " << reach[99] / reach[0]
+                      << std::endl;
+            panel.series.push_back(std::move(s));
         }
-        std::cout << cell << ": relative gradient 10 steps back " << util::format_fixed(reach[10] / reach[0], 4)
-                  << ", 50 back " << reach[50] / reach[0] << ", " << steps - 1 << " back "
-                  << reach[steps - 1] / reach[0] << '\n';
-        panel.series.push_back(std::move(s));
     }
     util::write_file_atomically(out / "gradients.csv", csv.str());
     const bool plotted = util::plot_panels({panel}, out / "gradients.png", plot_mode,
-                                           "the vanishing gradient, at initialisation (" + std::to_string(opt.batch_size) +
-                                               " windows of the text)",
+                                           "the vanishing gradient: " + std::to_string(opt.batch_size) +
+                                               " windows of 100 characters",
                                            (out / "gradients.csv").string());
     std::cout << "wrote " << (out / "gradients.csv").string();
     if (plotted && plot_mode == util::PlotMode::png) std::cout << ", " << (out / "gradients.png").string();
@@ -151,11 +168,15 @@ int run(int argc, const char* const argv[]) {
         ("temperature", po::value<double>()->default_value(0.8), "sampling temperature (0: always the likeliest)")
         ("sample-length", po::value<std::size_t>()->default_value(300), "characters per generated sample")
         ("prompt", po::value<std::string>()->default_value("And God said"), "the prompt of the samples")
-        ("generate", po::value<std::string>(), "with --resume: continue this prompt with the saved model and stop");
+        ("generate", po::value<std::string>(), "with --resume: continue this prompt with the saved model and stop")
+        ("gradient-steps", po::value<long>()->default_value(1000),
+         "--mode gradients: measure again after this many steps of training");
     if (!cli.parse(argc, argv)) return 0;
     const util::CommonOptions& opt = cli.common();
     if (!cli.values()["epochs"].defaulted())
         DL_THROW(UsageError, "--epochs: this chapter counts optimizer steps: use --steps (and --eval-every)");
+    if (!cli.values()["data"].defaulted()) DL_THROW(UsageError, "--data: this chapter reads a text: use --text FILE");
+    if (opt.early_stop != 0) DL_THROW(UsageError, "--early-stop: the language models do not stop early (see --steps)");
     const nn::RecurrentLmOptions model_options{.cell = cli.get<std::string>("cell"), .embed = cli.get<std::size_t>("embed"),
                                                .hidden = cli.get<std::size_t>("hidden"),
                                                .layers = cli.get<std::size_t>("layers")};
@@ -188,7 +209,8 @@ int run(int argc, const char* const argv[]) {
                                  return all;
                              }()) + "\n" + model.summary();
 
-    if (mode == "gradients") return gradients_mode(opt, corpus, model_options, seq_len, out, plot_mode);
+    if (mode == "gradients")
+        return gradients_mode(opt, corpus, model_options, opt.quick ? 20 : cli.get<long>("gradient-steps"), out, plot_mode);
 
     if (cli.values().count("generate")) {
         if (opt.resume.empty()) DL_THROW(UsageError, "--generate needs --resume FILE: the model to generate with");
@@ -230,7 +252,11 @@ int run(int argc, const char* const argv[]) {
         samples << "--- step " << m.step << " ---\n" << prompt << text << "\n" << std::flush;
     };
     fit.checkpoints = {.save_every = opt.save_every, .save = opt.save, .resume = opt.resume, .kind = kind};
-    const auto history = train::fit_language_model(model, *optimizer, split.train, validation, fit, rng);
+    auto history = train::fit_language_model(model, *optimizer, split.train, validation, fit, rng);
+    if (steps == 0) {   // --resume FILE --steps 0: evaluate the saved model now
+        const train::Evaluation now = train::evaluate_language_model(model, validation);
+        history.back().val_loss = now.loss, history.back().val_acc = now.accuracy;
+    }
     double best_rate = 0, seconds = 0;
     for (const auto& m : history) best_rate = std::max(best_rate, m.examples_per_s), seconds += m.seconds;
     const train::EpochMetrics& last = history.back();

@@ -59,7 +59,8 @@ std::vector<Parameter*> RecurrentLm::parameters() {
 const Tensor& RecurrentLm::forward(std::span<const int> ids, std::size_t B, std::size_t T, bool carry) {
     DL_CHECK(B > 0 && T > 0 && ids.size() == B * T,
              "RecurrentLm::forward: " << ids.size() << " ids for B = " << B << ", T = " << T);
-    const bool carried = carry && B == B_ && !layers_.front().steps.empty();
+    const bool carried = carry && !layers_.front().steps.empty();
+    DL_CHECK(!carried || B == B_, "RecurrentLm::forward: a carried state of " << B_ << " sequences for a batch of " << B);
     ids_.assign(ids.begin(), ids.end());
     B_ = B, T_ = T;
     embedding_forward(embedded_, ids, E_.value);

@@ -68,7 +68,7 @@ Cli::Cli(std::string program, std::string description, CommonOptions defaults)
         ("quick", po::bool_switch(&o.quick), "train on a small subset for a few epochs (seconds)")
         ("save", po::value<std::string>(&o.save)->default_value(o.save),
          "write a checkpoint to this file (after every --save-every epochs, the last, and on Ctrl-C)")
-        ("save-every", po::value<int>(&o.save_every)->default_value(o.save_every), "epochs between checkpoints")
+        ("save-every", po::value<int>(&o.save_every)->default_value(o.save_every), "epochs between checkpoints (evaluations, for the language models)")
         ("resume", po::value<std::string>(&o.resume)->default_value(o.resume),
          "continue the run this checkpoint holds (--epochs is the total, those already run included)");
 }

@@ -80,7 +80,7 @@ bool plot_panels(const std::vector<Panel>& panels, const std::filesystem::path& 
     for (const auto& panel : panels) {
         gp << "set title " << quoted(panel.title) << "\nset xlabel " << quoted(panel.xlabel) << "\nset ylabel "
            << quoted(panel.ylabel) << "\n";
-        gp << (panel.log_y ? "set logscale y\nset format y '10^{%L}'\n" : "unset logscale y\nset format y '%g'\n");
+        gp << (panel.log_y ? "set logscale y\nset format y '1e%L'\n" : "unset logscale y\nset format y '%g'\n");
         gp << "plot ";
         for (std::size_t s = 0; s < panel.series.size(); ++s)
             gp << (s ? ", " : "") << "'-' with linespoints pt 7 ps 0.5 lw 2 title " << quoted(panel.series[s].title);

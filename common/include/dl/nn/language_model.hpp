@@ -21,7 +21,8 @@ public:
     virtual std::size_t vocab_size() const = 0;
     // Logits [B·T, V] for ids (B·T of them, row-major [B, T]). With carry = true the model starts
     // from the state its previous forward left (a recurrent model's h and c; truncated BPTT), which
-    // must have had the same B; otherwise from the zero state.
+    // must have had the same B (a dl::Error otherwise; with no state yet, from zero); otherwise from
+    // the zero state.
     virtual const Tensor& forward(std::span<const int> ids, std::size_t B, std::size_t T, bool carry) = 0;
     // From dL/dlogits [B·T, V] of the last forward: accumulates every parameter's gradient.
     virtual void backward(const Tensor& dlogits) = 0;
