@@ -8,10 +8,10 @@
 #include "dl/nn/models.hpp"
 #include "dl/optim/optimizer.hpp"
 #include "dl/testing/temp_dir.hpp"
+#include "dl/testing/threads.hpp"
 #include "dl/train/trainer.hpp"
 
 #include <catch2/catch.hpp>
-#include <omp.h>
 
 #include <csignal>
 #include <cstring>
@@ -55,19 +55,13 @@ bool same_bits(nn::Sequential& a, nn::Sequential& b) {
     return true;
 }
 
-struct OneThread {   // bit for bit needs one thread; the count is put back afterwards
-    int before = omp_get_max_threads();
-    OneThread() { omp_set_num_threads(1); }
-    ~OneThread() { omp_set_num_threads(before); }
-};
-
 }  // namespace
 
 TEST_CASE("ch04.dropout_forward a run saved after 2 epochs and resumed ends bit for bit where an unbroken one does",
           "[ch04][exercise]") {
     // A constant rate here: a schedule over the whole run (cosine) depends on --epochs, so a run of
     // 2 epochs anneals differently from the first 2 of 5 (the Ctrl-C test below keeps the schedule).
-    const OneThread one;
+    const testing::Threads one(1);   // bit for bit needs one thread
     testing::TempDir dir;
     const auto file = (dir.path / "xor.ckpt").string();
     Run unbroken = train_xor(5, {}, 16, {}, "none");
@@ -91,7 +85,7 @@ TEST_CASE("ch04.dropout_forward a run saved after 2 epochs and resumed ends bit 
 
 TEST_CASE("ch04.dropout_forward Ctrl-C during a run with --save keeps the last finished epoch, and resuming completes it",
           "[ch04][exercise]") {
-    const OneThread one;
+    const testing::Threads one(1);   // bit for bit needs one thread
     testing::TempDir dir;
     const auto file = (dir.path / "xor.ckpt").string();
     Run unbroken = train_xor(5, {});

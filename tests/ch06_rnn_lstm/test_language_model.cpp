@@ -7,11 +7,11 @@
 #include "dl/optim/optimizer.hpp"
 #include "dl/testing/reference_curve.hpp"
 #include "dl/testing/temp_dir.hpp"
+#include "dl/testing/threads.hpp"
 #include "dl/train/language_model.hpp"
 #include "dl/util/checkpoint.hpp"
 
 #include <catch2/catch.hpp>
-#include <omp.h>
 
 #include <csignal>
 #include <cstring>
@@ -21,12 +21,6 @@ using namespace dl;
 using Catch::Matchers::Contains;
 
 namespace {
-
-struct OneThread {   // bit for bit needs one thread; the count is put back afterwards
-    int before = omp_get_max_threads();
-    OneThread() { omp_set_num_threads(1); }
-    ~OneThread() { omp_set_num_threads(before); }
-};
 
 // The King James Bible, produced once per test program (the `bible` program takes 0.04 s).
 const data::TextCorpus& bible() {
@@ -109,7 +103,7 @@ TEST_CASE("ch06.lstm_sequence_backward the language model learns the Bible's fir
     // character to 2.22 (the reference). 2.3 leaves room for another summation order; the curve
     // must follow the reference's within 1% (training loss) and 2% (validation loss) at every one
     // of the 20 evaluations, which a wrong gradient does not.
-    const OneThread one;
+    const testing::Threads one(1);   // bit for bit needs one thread
     SmallRun run;
     run.fit(400, {}, 5e-3);
     const double val_loss = run.history.back().val_loss;
@@ -126,7 +120,7 @@ TEST_CASE("ch06.lstm_sequence_backward Ctrl-C after 40 steps saves the run, and 
           "[ch06][exercise]") {
     // Streams with the state carried, Adam, a cosine schedule over the 100 steps: the parameters,
     // Adam's moments, the step, the data position and the carried h and c must all come back.
-    const OneThread one;
+    const testing::Threads one(1);   // bit for bit needs one thread
     testing::TempDir dir;
     const std::string path = (dir.path / "lm.ckpt").string();
     SmallRun unbroken, first, second;
@@ -149,7 +143,7 @@ TEST_CASE("ch06.lstm_sequence_backward Ctrl-C after 40 steps saves the run, and 
 TEST_CASE("ch06.lstm_sequence_backward a checkpoint of another model is refused, and a diverging run keeps the last "
           "good one",
           "[ch06][exercise]") {
-    const OneThread one;
+    const testing::Threads one(1);   // bit for bit needs one thread
     testing::TempDir dir;
     const std::string path = (dir.path / "lm.ckpt").string();
     SmallRun small;

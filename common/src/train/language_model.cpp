@@ -16,14 +16,6 @@
 
 namespace dl::train {
 
-namespace {
-std::size_t count_correct(const std::vector<int>& predicted, std::span<const int> targets) {
-    std::size_t correct = 0;
-    for (std::size_t i = 0; i < targets.size(); ++i) correct += predicted[i] == targets[i] ? 1 : 0;
-    return correct;
-}
-}  // namespace
-
 Evaluation evaluate_language_model(nn::LanguageModel& model, const std::vector<data::TokenBatch>& windows) {
     DL_CHECK(!windows.empty(), "evaluate_language_model: no validation windows");
     std::vector<Tensor> carried = model.carried_state();   // set aside: evaluation starts from zero

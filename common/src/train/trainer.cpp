@@ -19,14 +19,13 @@ namespace dl::train {
 using detail::interrupted;
 using detail::InterruptGuard;
 
-namespace {
 std::size_t count_correct(const std::vector<int>& predicted, std::span<const int> labels) {
+    DL_CHECK(predicted.size() == labels.size(), "count_correct: " << predicted.size() << " predictions for "
+                                                                   << labels.size() << " labels");
     std::size_t correct = 0;
     for (std::size_t i = 0; i < labels.size(); ++i) correct += predicted[i] == labels[i] ? 1 : 0;
     return correct;
 }
-
-}  // namespace
 
 Evaluation evaluate(nn::Sequential& model, nn::Loss& loss, const data::Dataset& data, std::size_t batch_size) {
     DL_CHECK(data.size() > 0, "evaluate: the dataset '" << data.name << "' is empty");

@@ -61,6 +61,9 @@ struct FitOptions {
 // --clip-value, --save, --save-every, --resume) copied into `options`, which keeps everything else.
 FitOptions with_common_options(FitOptions options, const util::CommonOptions& common);
 
+// How many of the predicted classes equal the labels (the numerator of an accuracy).
+std::size_t count_correct(const std::vector<int>& predicted, std::span<const int> labels);
+
 // Loss and accuracy over a dataset, in batches, in eval mode.
 Evaluation evaluate(nn::Sequential& model, nn::Loss& loss, const data::Dataset& data, std::size_t batch_size = 256);
 
