@@ -127,10 +127,19 @@ TextCorpus corpus_from_utf8(std::string_view bytes, const std::string& source) {
     if (chars.empty()) DL_THROW(DataError, source << ": not a text file: at byte " << bad << ": " << problem);
     TextCorpus corpus;
     corpus.source = source;
-    std::vector<bool> seen(0x110000, false);   // every code point (sorting millions of characters is slow)
-    for (const char32_t c : chars) seen[c] = true;
-    for (char32_t c = 0; c < seen.size(); ++c)
-        if (seen[c]) corpus.alphabet.push_back(c);
+    // The distinct characters, sorted: ASCII ticked off in a table (sorting millions of characters
+    // is slow), the rest (rare) sorted.
+    std::array<bool, 128> ascii{};
+    std::vector<char32_t> other;
+    for (const char32_t c : chars) {
+        if (c < 128) ascii[c] = true;
+        else other.push_back(c);
+    }
+    for (char32_t c = 0; c < 128; ++c)
+        if (ascii[c]) corpus.alphabet.push_back(c);
+    std::sort(other.begin(), other.end());
+    other.erase(std::unique(other.begin(), other.end()), other.end());
+    corpus.alphabet.insert(corpus.alphabet.end(), other.begin(), other.end());
     corpus.ids.reserve(chars.size());
     for (const char32_t c : chars) corpus.ids.push_back(corpus.id_of(c));
     return corpus;

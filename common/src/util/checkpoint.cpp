@@ -5,6 +5,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <bit>
 #include <cstring>
 #include <fstream>
@@ -60,6 +61,7 @@ public:
         return s;
     }
     void read_floats(float* out, std::size_t count) {
+        if (count == 0) return;   // an empty tensor's data() may be null, and memcpy(null, …, 0) is undefined
         std::memcpy(out, bytes_.data() + pos_, count * sizeof(float));
         pos_ += count * sizeof(float);
     }
@@ -132,11 +134,13 @@ Checkpoint decode_checkpoint(const std::string& bytes, const std::string& source
         const auto rank = in.get<std::uint32_t>("a tensor rank");
         if (rank > kMaxRank) in.fail("tensor " + t.name + " claims rank " + std::to_string(rank));
         Shape shape;
-        std::uint64_t elements = 1;
-        for (std::uint32_t r = 0; r < rank; ++r) {
-            const auto d = in.get<std::uint64_t>("a tensor dimension");
-            shape.push_back(static_cast<std::size_t>(d));
-            if (d != 0 && elements > in.left() / sizeof(float) / d)   // more than the file holds: no allocation
+        for (std::uint32_t r = 0; r < rank; ++r) shape.push_back(static_cast<std::size_t>(in.get<std::uint64_t>("a tensor dimension")));
+        // The product of the dimensions, checked against the bytes left as it grows (so it cannot
+        // overflow, and nothing is allocated for more than the file holds); a zero dimension makes
+        // the tensor empty whatever the others claim.
+        std::uint64_t elements = std::find(shape.begin(), shape.end(), 0) == shape.end() ? 1 : 0;
+        for (const std::size_t d : shape) {
+            if (elements != 0 && elements > in.left() / sizeof(float) / d)
                 in.fail("tensor " + t.name + " claims more elements than the " + std::to_string(in.left()) +
                         " bytes left");
             elements *= d;
