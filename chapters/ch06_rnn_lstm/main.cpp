@@ -1,9 +1,13 @@
 // Chapter 6: a character-level language model of the King James Bible (or any text, --text FILE):
 //   Embedding(V, 64) → LSTM(256) → Dense(V), trained with Adam 2e-3 and clipping at norm 1 on
-//   64-character sequences, 32 at a time, by truncated backpropagation through time (the state
-//   carried from batch to batch), with chapter 3's cosine schedule.
+//   batches of 32 windows of 64 characters for 3,000 steps, with chapter 3's cosine schedule:
+//   1.417 nats per character on the validation text (one thread, seed 42).
 // Prints the validation loss in nats and bits per character and a generated sample at every
-// evaluation. --batching random --lr-schedule none is the PyTorch peer's recipe (bench/lstm-side-by-side).
+// evaluation. The windows are drawn at random and each starts from the zero state, as the
+// evaluation's do; --batching streams trains by truncated backpropagation through time instead
+// (the state carried from batch to batch: 1.450 after the same 3,000 steps, because a model that
+// always has the previous batch's state to lean on is then measured from a zero state).
+// --lr-schedule none --steps 2000 is the PyTorch peer's recipe (bench/lstm-side-by-side).
 //
 // Other modes:
 //   --resume FILE --generate "PROMPT"   continue PROMPT with a saved model (no training)
@@ -163,8 +167,8 @@ int run(int argc, const char* const argv[]) {
         ("eval-every", po::value<long>()->default_value(500), "steps between evaluations (a row of metrics.csv)")
         ("eval-windows", po::value<std::size_t>()->default_value(3200),
          "validation: the first this many windows of --seq-len + 1 characters of the validation text")
-        ("batching", po::value<std::string>()->default_value("streams"),
-         "streams (truncated BPTT, state carried) | random (random windows from a zero state)")
+        ("batching", po::value<std::string>()->default_value("random"),
+         "random (windows at random places, each from the zero state) | streams (truncated BPTT: the state carried)")
         ("temperature", po::value<double>()->default_value(0.8), "sampling temperature (0: always the likeliest)")
         ("sample-length", po::value<std::size_t>()->default_value(300), "characters per generated sample")
         ("prompt", po::value<std::string>()->default_value("And God said"), "the prompt of the samples")
