@@ -242,7 +242,7 @@ int run(int argc, const char* const argv[]) {
               << model.summary() << '\n';
 
     train::MetricsCsv csv(out / "metrics.csv", /*with_run_column=*/false, /*with_step_column=*/true);
-    std::ofstream samples(out / "samples.txt");
+    std::ofstream samples;   // opened with the first sample: a run refused before then leaves the old file
     Rng sample_rng(opt.seed + 1);
     auto optimizer = optim::make_optimizer(opt.optimizer_options());
     train::LmFitOptions fit{.steps = steps, .eval_every = eval_every, .batch_size = opt.batch_size, .seq_len = seq_len,
@@ -253,6 +253,7 @@ int run(int argc, const char* const argv[]) {
         const std::string text = generate(model, corpus, prompt, cli.get<std::size_t>("sample-length"), temperature, sample_rng);
         std::cout << "--- sample after " << m.step << " steps (temperature " << temperature << ") ---\n"
                   << prompt << text << "\n---" << std::endl;
+        if (!samples.is_open()) samples.open(out / "samples.txt");
         samples << "--- step " << m.step << " ---\n" << prompt << text << "\n" << std::flush;
     };
     fit.checkpoints = {.save_every = opt.save_every, .save = opt.save, .resume = opt.resume, .kind = kind};

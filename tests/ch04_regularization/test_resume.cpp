@@ -10,6 +10,7 @@
 #include "dl/testing/temp_dir.hpp"
 #include "dl/testing/threads.hpp"
 #include "dl/train/trainer.hpp"
+#include "dl/util/checkpoint.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -30,13 +31,13 @@ struct Run {
 // The same model, data and seed every time; `checkpoints` decides what is saved or resumed.
 Run train_xor(int epochs, const train::FitOptions::Checkpoints& checkpoints, std::size_t hidden = 16,
               const std::function<void(const train::EpochMetrics&)>& on_epoch = {},
-              const std::string& schedule = "cosine") {
+              const std::string& schedule = "cosine", double lr = 0.01) {
     Rng data_rng(7);
     const data::Dataset train_set = data::make_xor(256, data_rng), validation = data::make_xor(64, data_rng);
     Rng rng(42);
     Run run{nn::mlp({2}, {hidden}, 2, nn::Activation::relu, rng, {.dropout = 0.3}), {}};
     nn::SoftmaxCrossEntropy loss;
-    optim::Adam adam(0.01, 0.9, 0.999, 1e-8);
+    optim::Adam adam(lr, 0.9, 0.999, 1e-8);
     train::FitOptions options{.epochs = epochs, .batch_size = 16, .progress = false, .on_epoch = on_epoch,
                               .schedule = {.kind = schedule}};
     options.checkpoints = checkpoints;
@@ -108,4 +109,16 @@ TEST_CASE("ch04.dropout_forward a checkpoint of another model is refused, naming
                         Contains(file) && Contains("another model") && Contains("'test_resume 16'") &&
                             Contains("'test_resume 8'"));
     REQUIRE_THROWS_WITH(train_xor(3, {.resume = (dir.path / "none.ckpt").string()}), Contains("none.ckpt"));
+}
+
+TEST_CASE("ch04.dropout_forward a diverging run with --save keeps the last finished epoch's checkpoint",
+          "[ch04][exercise]") {
+    testing::TempDir dir;
+    const auto file = (dir.path / "xor.ckpt").string();
+    train_xor(2, {.save = file});
+    // Resumed at a rate of 10^30: Adam moves every weight by about that much, and the loss overflows
+    // within the third epoch. The file still holds the state after epoch 2.
+    REQUIRE_THROWS_WITH(train_xor(5, {.save = file, .resume = file}, 16, {}, "cosine", 1e30),
+                        Contains("training diverged") && Contains("at epoch 3") && Contains("keeps the state after epoch 2"));
+    REQUIRE(util::read_checkpoint(file).epoch == 2);
 }

@@ -1,4 +1,6 @@
-// The command line, the JSON writer, the atomic file write and the vectorised maths.
+// The command line, the JSON writer, the atomic file write, metrics.csv and the vectorised maths.
+#include "dl/testing/temp_dir.hpp"
+#include "dl/train/metrics.hpp"
 #include "dl/util/cli.hpp"
 #include "dl/util/json.hpp"
 #include "dl/util/plot.hpp"
@@ -137,4 +139,30 @@ TEST_CASE("vector_math: exp, sigmoid and tanh agree with the C library's", "[com
     CHECK(vmath::sigmoid(-1000.0f) >= 0.0f);
     CHECK(vmath::tanh(1000.0f) == 1.0f);
     CHECK(vmath::tanh(-1000.0f) == -1.0f);
+}
+
+TEST_CASE("metrics.csv: an earlier run's file stays until the new run writes its first row", "[common][infra]") {
+    testing::TempDir dir;
+    const auto path = dir.path / "out" / "metrics.csv";
+    std::filesystem::create_directories(path.parent_path());
+    std::ofstream(path) << "epoch,train_loss\n1,0.5\n";
+    {
+        train::MetricsCsv csv(path, false, true);   // a run that fails before its first epoch
+    }
+    std::ifstream old(path);
+    std::string first;
+    std::getline(old, first);
+    CHECK(first == "epoch,train_loss");
+    {
+        train::MetricsCsv csv(path, false, true);
+        csv.write({.epoch = 1, .train_loss = 2.5, .step = 500});
+    }
+    std::ifstream now(path);
+    std::string header, row;
+    std::getline(now, header), std::getline(now, row);
+    CHECK(header == "epoch,step,train_loss,train_acc,val_loss,val_acc,seconds,examples_per_s,lr");
+    CHECK(row.rfind("1,500,2.5,", 0) == 0);
+    CHECK(std::distance(std::filesystem::directory_iterator(path.parent_path()), {}) == 1);   // no probe left
+    CHECK_THROWS_WITH(train::MetricsCsv(dir.path / "out" / "metrics.csv" / "x.csv", false),
+                      Catch::Contains("cannot write") || Catch::Contains("metrics.csv"));
 }

@@ -8,14 +8,26 @@ namespace dl::train {
 
 MetricsCsv::MetricsCsv(const std::filesystem::path& path, bool with_run_column, bool with_step_column)
     : path_(path), with_run_(with_run_column), with_step_(with_step_column) {
+    // Fail now, not after the first epoch, when the file cannot be written; but leave an earlier
+    // run's file alone until this run has a row to write (a run refused before it trains, say a
+    // --resume of the wrong file, must not wipe it).
     if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
-    out_.open(path, std::ios::trunc);
-    DL_CHECK(out_.good(), "cannot write " << path.string() << ": check --out names a writable directory");
-    if (with_run_) out_ << "run,";
-    out_ << (with_step_ ? "epoch,step," : "epoch,") << "train_loss,train_acc,val_loss,val_acc,seconds,examples_per_s,lr\n" << std::flush;
+    std::filesystem::path probe = path;
+    probe += ".probe";
+    std::ofstream(probe).close();
+    const bool writable = std::filesystem::exists(probe);
+    std::error_code ignored;
+    std::filesystem::remove(probe, ignored);
+    DL_CHECK(writable, "cannot write " << path.string() << ": check --out names a writable directory");
 }
 
 void MetricsCsv::write(const EpochMetrics& m, const std::string& run) {
+    if (!out_.is_open()) {
+        out_.open(path_, std::ios::trunc);
+        DL_CHECK(out_.good(), "cannot write " << path_.string() << ": check --out names a writable directory");
+        if (with_run_) out_ << "run,";
+        out_ << (with_step_ ? "epoch,step," : "epoch,") << "train_loss,train_acc,val_loss,val_acc,seconds,examples_per_s,lr\n";
+    }
     if (with_run_) out_ << run << ',';
     out_ << m.epoch << ',';
     if (with_step_) out_ << m.step << ',';

@@ -118,11 +118,17 @@ std::vector<EpochMetrics> fit(nn::Sequential& model, nn::Loss& loss, optim::Opti
             const float batch_loss = loss.forward(out, labels);
             if (!std::isfinite(batch_loss)) {   // one NaN poisons every weight it reaches: stop here
                 bar.finish();
+                std::string kept;
+                if (last) {   // the last finished epoch's state, for a --resume with a lower rate
+                    util::write_checkpoint(ck.save, *last);
+                    kept = "; " + ck.save + " keeps the state after epoch " + std::to_string(last->epoch);
+                }
                 DL_THROW(Error, "training diverged: the loss is " << batch_loss << " at epoch " << epoch << ", step "
                                                                    << step + 1 << " (learning rate " << optimizer.lr()
                                                                    << "); the rate is probably too high: try --lr "
                                                                    << optimizer.lr() / 10
-                                                                   << " (or --clip-norm, or --lr-schedule with --warmup-steps)");
+                                                                   << " (or --clip-norm, or --lr-schedule with --warmup-steps)"
+                                                                   << kept);
             }
             correct += count_correct(loss.predict(out), labels);
             model.backward(loss.backward());

@@ -20,8 +20,9 @@ namespace dl::train {
 
 class MetricsCsv {
 public:
-    // Creates (truncates) the file and writes the header. Rows are flushed as they come, so an
-    // interrupted run keeps every finished epoch.
+    // Checks the file can be written (throws if not). The first row truncates it and writes the
+    // header, so a run that fails before its first epoch leaves an earlier run's file as it was.
+    // Rows are flushed as they come, so an interrupted run keeps every finished epoch.
     MetricsCsv(const std::filesystem::path& path, bool with_run_column, bool with_step_column = false);
     void write(const EpochMetrics& m, const std::string& run = "");
     const std::filesystem::path& path() const { return path_; }
