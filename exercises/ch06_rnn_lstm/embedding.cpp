@@ -2,6 +2,7 @@
 
 #include "dl/exercise.hpp"
 
+#include <algorithm>
 #include <cstddef>
 
 namespace dl {

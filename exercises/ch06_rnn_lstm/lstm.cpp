@@ -2,7 +2,9 @@
 
 #include "dl/exercise.hpp"
 #include "dl/ops/gemm.hpp"
+#include "dl/util/vector_math.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 
@@ -17,7 +19,9 @@ void lstm_cell_forward(StepCache<T>& s, const TensorT<T>& x, const TensorT<T>& h
     // [B, 4H]: b in every row, then `gemm` (a GEMM like chapter 2's, called the same way) adds z Wᵀ
     // (M = B, N = 4H, K = D + H; beta = 1). Then one loop
     // over n and j < H: row n holds a_i at j, a_f at H + j, a_g at 2H + j, a_o at 3H + j; replace each
-    // by its gate's value, and write s.c, s.tanh_c, s.h (resize them to [B, H]).
+    // by its gate's value, and write s.c, s.tanh_c, s.h (resize them to [B, H]). std::exp and
+    // std::tanh are right; vmath::sigmoid and vmath::tanh (dl/util/vector_math.hpp) are as right
+    // and let the compiler vectorise the loop.
     DL_TODO("ch06.lstm_cell_forward");   // lesson: chapters/ch06_rnn_lstm/README.md#lstm-cell-forward
 }
 

@@ -2,7 +2,9 @@
 
 #include "dl/exercise.hpp"
 #include "dl/ops/gemm.hpp"
+#include "dl/util/vector_math.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 

@@ -2,7 +2,9 @@
 
 #include "dl/exercise.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <vector>
 
 namespace dl {
 
