@@ -169,7 +169,7 @@ int run(int argc, const char* const argv[]) {
          "validation: the first this many windows of --seq-len + 1 characters of the validation text")
         ("batching", po::value<std::string>()->default_value("random"),
          "random (windows at random places, each from the zero state) | streams (truncated BPTT: the state carried)")
-        ("temperature", po::value<double>()->default_value(0.8), "sampling temperature (0: always the likeliest)")
+        ("temperature", po::value<double>()->default_value(0.8, "0.8"), "sampling temperature (0: always the likeliest)")
         ("sample-length", po::value<std::size_t>()->default_value(300), "characters per generated sample")
         ("prompt", po::value<std::string>()->default_value("And God said"), "the prompt of the samples")
         ("generate", po::value<std::string>(), "with --resume: continue this prompt with the saved model and stop")
@@ -222,8 +222,8 @@ int run(int argc, const char* const argv[]) {
         std::cout << "(" << opt.resume << ": a model trained for " << trained << " steps; temperature " << temperature
                   << ")\n";
         const std::string prompt = cli.get<std::string>("generate");
-        std::cout << prompt << generate(model, corpus, prompt, cli.get<std::size_t>("sample-length"), temperature, rng)
-                  << '\n';
+        const std::string text = generate(model, corpus, prompt, cli.get<std::size_t>("sample-length"), temperature, rng);
+        std::cout << prompt << text << '\n';   // after generate: a prompt it refuses is not echoed
         return 0;
     }
 

@@ -124,6 +124,36 @@ TEST_CASE("ch06.lstm_cell_forward_naive computes the four gates worked by hand",
     require_close(s.h, TensorD::from({1, 1}, {o * std::tanh(c)}), 1e-14, 0, "h");
 }
 
+TEST_CASE("ch06.lstm_cell_forward_naive reads each gate's own block of W and b (rows k·H + j)", "[ch06][exercise]") {
+    // H = 3, so a layout other than PyTorch's (gate k, unit j at row k·H + j), say interleaved
+    // (row 4j + k), gives other numbers. The definition, spelt out here unit by unit.
+    const std::size_t B = 2, D = 2, H = 3;
+    const TensorD x = random_tensor<double>({B, D}, 71), h_prev = random_tensor<double>({B, H}, 72);
+    const TensorD c_prev = random_tensor<double>({B, H}, 73), W = random_tensor<double>({4 * H, D + H}, 74, 0.5);
+    const TensorD b = random_tensor<double>({4 * H}, 75);
+    StepCache<double> s;
+    lstm_cell_forward_naive(s, x, h_prev, c_prev, W, b);
+    const auto sigma = [](double a) { return 1 / (1 + std::exp(-a)); };
+    for (std::size_t n = 0; n < B; ++n)
+        for (std::size_t j = 0; j < H; ++j) {
+            double a[4];
+            for (std::size_t k = 0; k < 4; ++k) {
+                a[k] = b[k * H + j];
+                for (std::size_t m = 0; m < D; ++m) a[k] += W(k * H + j, m) * x(n, m);
+                for (std::size_t m = 0; m < H; ++m) a[k] += W(k * H + j, D + m) * h_prev(n, m);
+            }
+            const double i = sigma(a[0]), f = sigma(a[1]), g = std::tanh(a[2]), o = sigma(a[3]);
+            const double c = f * c_prev(n, j) + i * g;
+            INFO("row " << n << ", unit " << j);
+            CHECK(s.gates(n, j) == Approx(i).epsilon(1e-12));
+            CHECK(s.gates(n, H + j) == Approx(f).epsilon(1e-12));
+            CHECK(s.gates(n, 2 * H + j) == Approx(g).epsilon(1e-12));
+            CHECK(s.gates(n, 3 * H + j) == Approx(o).epsilon(1e-12));
+            CHECK(s.c(n, j) == Approx(c).epsilon(1e-12));
+            CHECK(s.h(n, j) == Approx(o * std::tanh(c)).epsilon(1e-12));
+        }
+}
+
 TEST_CASE("ch06.lstm_cell_forward (one GEMM for the four gates) equals the per-gate cell", "[ch06][exercise]") {
     // Awkward sizes: a batch of 1, primes, H not a multiple of any tile, D larger and smaller than H.
     for (const auto [B, D, H] : {std::array<std::size_t, 3>{1, 1, 1}, {3, 5, 7}, {2, 17, 3}, {5, 3, 19}}) {
@@ -216,8 +246,12 @@ TEST_CASE("ch06.rnn_sequence_backward matches finite differences through every s
             return dot(Y, dY);
         };
         loss();
-        TensorD dX({B, T, D}, std::nan("")), dh0, dW({H, D + H}), db({H});
+        // dW and db start from random values: they must accumulate, not be overwritten.
+        const TensorD dW0 = random_tensor<double>({H, D + H}, 46), db0 = random_tensor<double>({H}, 47);
+        TensorD dX({B, T, D}, std::nan("")), dh0, dW = dW0, db = db0;
         rnn_sequence_backward(dX, dh0, dW, db, dY, steps, W);
+        for (std::size_t i = 0; i < dW.size(); ++i) dW[i] -= dW0[i];
+        for (std::size_t i = 0; i < db.size(); ++i) db[i] -= db0[i];
         Check ck;
         ck.against("dX", X, dX, loss);
         ck.against("dh0", h0, dh0, loss);
@@ -265,10 +299,11 @@ TEST_CASE("ch06.lstm_sequence_backward matches finite differences through every 
             return dot(Y, dY);
         };
         loss();
-        const TensorD dW0 = random_tensor<double>({4 * H, D + H}, 67);
-        TensorD dX({B, T, D}, std::nan("")), dh0, dc0, dW = dW0, db({4 * H});
+        const TensorD dW0 = random_tensor<double>({4 * H, D + H}, 67), db0 = random_tensor<double>({4 * H}, 68);
+        TensorD dX({B, T, D}, std::nan("")), dh0, dc0, dW = dW0, db = db0;
         lstm_sequence_backward(dX, dh0, dc0, dW, db, dY, steps, c0, W);
         for (std::size_t i = 0; i < dW.size(); ++i) dW[i] -= dW0[i];
+        for (std::size_t i = 0; i < db.size(); ++i) db[i] -= db0[i];
         Check ck;
         ck.against("dX", X, dX, loss);
         ck.against("dh0", h0, dh0, loss);
@@ -278,4 +313,15 @@ TEST_CASE("ch06.lstm_sequence_backward matches finite differences through every 
         INFO("B = " << B << ", T = " << T << ", D = " << D << ", H = " << H << ": " << ck.report.describe());
         CHECK(ck.report.max_rel_error < 1e-6);
     }
+}
+
+TEST_CASE("a recurrent cell's shapes are checked: W [G·H, D+H] and b [G·H] for x [B, D] and h [B, H]", "[ch06][infra]") {
+    CHECK_NOTHROW(check_cell_shapes("test", 4, {2, 3}, {2, 5}, {20, 8}, {20}));
+    CHECK(testing::throws_error([] { check_cell_shapes("test", 4, {2, 3}, {2, 5}, {5, 8}, {20}); }));   // an RNN's W
+    CHECK(testing::throws_error([] { check_cell_shapes("test", 1, {2, 3}, {3, 5}, {5, 8}, {5}); }));    // batches differ
+    CHECK(testing::throws_error([] { check_cell_shapes("test", 1, {2, 3}, {2, 5}, {5, 8}, {4}); }));    // b
+    TensorD z;
+    cell_input(z, TensorD::from({2, 1}, {1, 2}), TensorD::from({2, 2}, {3, 4, 5, 6}));
+    CHECK(z.shape() == Shape{2, 3});
+    CHECK(std::vector<double>(z.begin(), z.end()) == std::vector<double>{1, 3, 4, 2, 5, 6});
 }

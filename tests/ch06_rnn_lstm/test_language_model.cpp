@@ -13,6 +13,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <csignal>
 #include <cstring>
 #include <filesystem>
@@ -150,10 +151,39 @@ TEST_CASE("ch06.lstm_sequence_backward a checkpoint of another model is refused,
     small.fit(20, {.save = path});
     SmallRun bigger(64);
     REQUIRE_THROWS_WITH(bigger.fit(40, {.resume = path}), Contains(path) && Contains("another model"));
-    // A learning rate of 10^30 without clipping: Adam moves every weight by about that much, the
-    // logits overflow, and the loss is infinite or NaN at the first step of the resumed run.
+    // A weight turned to NaN after the resumed run's first evaluation (at step 40): the loss is NaN
+    // at the next step, and the file keeps the state after step 40.
     SmallRun wild;
-    REQUIRE_THROWS_WITH(wild.fit(200, {.save = path, .resume = path}, 1e30, 0),
+    REQUIRE_THROWS_WITH(wild.fit(200, {.save = path, .resume = path}, 2e-3, 1.0,
+                                 [&](const train::EpochMetrics& m) {
+                                     if (m.step == 40) wild.model.parameters()[1]->value[0] = std::nanf("");
+                                 }),
                         Contains("training diverged") && Contains("at step") && Contains("keeps the state after step"));
-    REQUIRE(util::read_checkpoint(path).step >= 20);
+    REQUIRE(util::read_checkpoint(path).step == 40);
+}
+
+TEST_CASE("ch06.lstm_sequence_backward a model of two layers trains, evaluates, saves and generates", "[ch06][exercise]") {
+    // Two recurrent layers (the second reads the first's h): the carried state holds both layers'
+    // h and c, set aside and put back around every evaluation and saved in the checkpoint.
+    const testing::Threads one(1);
+    testing::TempDir dir;
+    const std::string path = (dir.path / "two.ckpt").string();
+    for (const std::string cell : {"lstm", "rnn"}) {
+        Rng rng(9);
+        nn::RecurrentLm model(bible().vocab_size(), {.cell = cell, .embed = 8, .hidden = 16, .layers = 2}, rng);
+        optim::Adam adam(5e-3, 0.9, 0.999, 1e-8);
+        const std::span<const int> text(bible().ids.data(), 50'000);
+        const auto windows = data::evaluation_windows(text.subspan(40'000), 16, 8, 16);
+        train::LmFitOptions options{.steps = 40, .eval_every = 20, .batch_size = 4, .seq_len = 16,
+                                    .batching = "streams", .progress = false};
+        options.checkpoints = {.save = path, .kind = "two layers " + cell};
+        const auto history = train::fit_language_model(model, adam, text.subspan(0, 40'000), windows, options, rng);
+        INFO(cell);
+        REQUIRE(history.size() == 2);
+        REQUIRE(history.back().val_loss < history.front().val_loss + 0.5);
+        REQUIRE(model.carried_state().size() == (cell == "lstm" ? 4u : 2u));
+        nn::RecurrentLm loaded(bible().vocab_size(), {.cell = cell, .embed = 8, .hidden = 16, .layers = 2}, rng);
+        REQUIRE(train::load_language_model(path, "two layers " + cell, loaded) == 40);
+        REQUIRE(same_bits(model, loaded));
+    }
 }

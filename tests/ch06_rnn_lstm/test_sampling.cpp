@@ -37,11 +37,22 @@ TEST_CASE("ch06.sample_next draws from softmax(logits / temperature)", "[ch06][e
             CHECK(std::abs(count[k] / static_cast<double>(draws) - expected) < 4 * sd);
         }
     }
-    // Huge logits must not overflow exp.
+    // Huge logits must not overflow exp: p = (e, 1) / (e + 1) all the same.
     const std::vector<float> huge{1000.0f, 999.0f};
     Rng rng(3);
-    const int k = sample_next<float>(huge, 1.0, rng);
-    CHECK((k == 0 || k == 1));
+    int zeros = 0;
+    for (int i = 0; i < 20000; ++i) zeros += sample_next<float>(huge, 1.0, rng) == 0 ? 1 : 0;
+    const double expected = std::exp(1.0) / (std::exp(1.0) + 1), sd = std::sqrt(expected * (1 - expected) / 20000);
+    CHECK(std::abs(zeros / 20000.0 - expected) < 4 * sd);
+}
+
+TEST_CASE("ch06.sample_next draws exactly one number from the generator", "[ch06][exercise]") {
+    // So that a seed replays the same text whatever else draws from the generator in between.
+    const std::vector<float> logits{0.3f, 1.2f, -0.4f};
+    Rng rng(11), expected(11);
+    sample_next<float>(logits, 1.0, rng);
+    expected.uniform();
+    CHECK(rng.next_u64() == expected.next_u64());
 }
 
 TEST_CASE("ch06.sample_next with the same seed gives the same text", "[ch06][exercise]") {

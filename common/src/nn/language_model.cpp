@@ -128,14 +128,16 @@ void RecurrentLm::set_carried_state(std::vector<Tensor> state) {
     const std::size_t per_layer = lstm() ? 2 : 1;
     DL_CHECK(state.size() == per_layer * layers_.size(),
              "RecurrentLm: a carried state of " << state.size() << " tensors for " << layers_.size() << " layers");
+    const std::size_t B = state[0].rank() == 2 ? state[0].dim(0) : 0;   // read before the tensors move
     for (std::size_t l = 0; l < layers_.size(); ++l) {
         Recurrent& r = layers_[l];
-        check_shape(state[per_layer * l].shape(), {state[0].dim(0), options_.hidden}, "RecurrentLm", "carried h");
+        for (std::size_t k = 0; k < per_layer; ++k)
+            check_shape(state[per_layer * l + k].shape(), {B, options_.hidden}, "RecurrentLm", "a carried state");
         r.steps.resize(1);
         r.steps.back().h = std::move(state[per_layer * l]);
         if (lstm()) r.steps.back().c = std::move(state[per_layer * l + 1]);
     }
-    B_ = layers_.front().steps.back().h.dim(0);
+    B_ = B;
 }
 
 }  // namespace dl::nn
