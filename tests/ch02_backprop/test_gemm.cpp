@@ -3,6 +3,7 @@
 #include "dl/ops/gemm.hpp"
 #include "dl/testing/checks.hpp"
 #include "dl/testing/random.hpp"
+#include "dl/testing/threads.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -123,16 +124,7 @@ GemmFn<T> variant_fn(const std::string& name) {
 }
 
 // Sets the OpenMP thread count for one scope and restores it (also when a REQUIRE throws).
-class Threads {
-public:
-    explicit Threads(int n) : saved_(omp_get_max_threads()) { omp_set_num_threads(n); }
-    ~Threads() { omp_set_num_threads(saved_); }
-    Threads(const Threads&) = delete;
-    Threads& operator=(const Threads&) = delete;
-
-private:
-    int saved_;
-};
+using testing::Threads;
 
 constexpr Trans no = Trans::no, yes = Trans::yes;
 
