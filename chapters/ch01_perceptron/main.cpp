@@ -83,9 +83,11 @@ int run(int argc, const char* const argv[]) {
         ("synthetic-points", po::value<int>()->default_value(400), "points in each synthetic set");
     if (!cli.parse(argc, argv)) return 0;
     const util::CommonOptions& opt = cli.common();
-    if (!opt.save.empty() || !opt.resume.empty())
-        DL_THROW(UsageError, "--save and --resume are not supported by " << program
-                                 << ", which trains several models; ch02_backprop and ch05_cnn take them");
+    // --save/--resume: a checkpoint per logistic regression (the perceptrons train again: seconds).
+    train::check_run_checkpoints(opt, {"logistic-blobs", "logistic-xor", "logistic-fashion"});
+    if (!opt.resume.empty() && opt.epochs == 0)
+        DL_THROW(UsageError, "--epochs 0: " << program << " trains its perceptrons again when it resumes (they have no "
+                                            "checkpoint): give --epochs as the saved run did");
     int negative = 0, positive = 0;
     if (std::sscanf(cli.get<std::string>("classes").c_str(), "%d,%d", &negative, &positive) != 2 ||
         negative == positive || negative < 0 || positive < 0)
@@ -119,10 +121,12 @@ int run(int argc, const char* const argv[]) {
                             const data::Dataset& te, nn::Sequential& model, bool verbose) {
         nn::BinaryCrossEntropy loss;
         auto optimizer = optim::make_optimizer(opt.optimizer_options());
-        const train::FitOptions fit = train::with_common_options(
-            {.epochs = epochs, .batch_size = opt.batch_size, .progress = verbose,
-             .on_epoch = [&](const train::EpochMetrics& m) { csv.write(m, name); }},
-            opt);
+        const train::FitOptions fit = train::with_run_checkpoints(
+            train::with_common_options({.epochs = epochs, .batch_size = opt.batch_size, .progress = verbose,
+                                        .on_epoch = [&](const train::EpochMetrics& m) { csv.write(m, name); }},
+                                       opt),
+            opt, name, std::string(program) + " run " + name + ", " + std::to_string(tr.size()) + " training examples\n" +
+                           nn::summary(model));
         RunResult r{name, 0, 0, train::fit(model, loss, *optimizer, tr, va, fit, rng)};
         const auto test = train::evaluate(model, loss, te);
         r.test_accuracy = test.accuracy, r.test_loss = test.loss;

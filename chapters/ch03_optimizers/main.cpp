@@ -159,12 +159,10 @@ int run(int argc, const char* const argv[]) {
         ("hidden", po::value<int>()->default_value(128), "width of the MLP's hidden layer");
     if (!cli.parse(argc, argv)) return 0;
     const util::CommonOptions& opt = cli.common();
-    if (!opt.save.empty() || !opt.resume.empty())
-        DL_THROW(UsageError, "--save and --resume are not supported by " << program
-                                 << ", which trains several models; ch02_backprop and ch05_cnn take them");
     const int hidden = cli.get<int>("hidden");
     if (hidden < 1) DL_THROW(UsageError, "--hidden must be at least 1, got " << hidden);
     const std::vector<std::string> compared = parse_compare(cli.get<std::string>("compare"), opt.optimizer);
+    train::check_run_checkpoints(opt, compared);   // --save/--resume: a checkpoint per optimizer's run
     const int epochs = opt.quick ? std::min(opt.epochs, 2) : opt.epochs;
     const std::filesystem::path out = opt.out;
     const util::PlotMode plot_mode = util::parse_plot_mode(opt.plot);
@@ -227,10 +225,14 @@ int run(int argc, const char* const argv[]) {
         try {
             r.history = train::fit(model, loss, *optimizer, fashion.train, fashion.validation,
                                // the same schedule (and any --early-stop, --clip-*) for every optimizer
-                               train::with_common_options(
-                                   {.epochs = epochs, .batch_size = opt.batch_size, .progress = true,
-                                    .on_epoch = [&](const train::EpochMetrics& m) { csv.write(m, name); }},
-                                   opt),
+                               train::with_run_checkpoints(
+                                   train::with_common_options(
+                                       {.epochs = epochs, .batch_size = opt.batch_size, .progress = true,
+                                        .on_epoch = [&](const train::EpochMetrics& m) { csv.write(m, name); }},
+                                       opt),
+                                   opt, name,
+                                   std::string(program) + " run " + name + ", " +
+                                       std::to_string(fashion.train.size()) + " training images\n" + nn::summary(model)),
                                rng);
         } catch (const NotImplemented& e) {
             if (headline) throw;   // the headline must run: its message names the exercise

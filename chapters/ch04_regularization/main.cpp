@@ -98,13 +98,13 @@ int run(int argc, const char* const argv[]) {
         ("hidden", po::value<int>()->default_value(512), "width of the two hidden layers");
     if (!cli.parse(argc, argv)) return 0;
     const util::CommonOptions& opt = cli.common();
-    if (!opt.save.empty() || !opt.resume.empty())
-        DL_THROW(UsageError, "--save and --resume are not supported by " << program
-                                 << ", which trains several models; ch02_backprop and ch05_cnn take them");
     const int train_size = cli.get<int>("train-size"), hidden = cli.get<int>("hidden");
     if (train_size < 1) DL_THROW(UsageError, "--train-size must be at least 1, got " << train_size);
     if (hidden < 1) DL_THROW(UsageError, "--hidden must be at least 1, got " << hidden);
     const std::vector<Regime> runs = parse_runs(cli.get<std::string>("runs"));
+    std::vector<std::string> run_names;
+    for (const Regime& r : runs) run_names.push_back(r.name);
+    train::check_run_checkpoints(opt, run_names);   // --save/--resume: a checkpoint per run
     const bool decays = std::any_of(runs.begin(), runs.end(), [](const Regime& r) { return r.weight_decay > 0; });
     if (decays && (opt.optimizer == "adamw" || opt.weight_decay > 0))
         DL_THROW(UsageError, "the weight_decay and all runs set the weight decay themselves (AdamW, λ = 0.05): "
@@ -147,6 +147,9 @@ int run(int argc, const char* const argv[]) {
             {.epochs = epochs, .batch_size = opt.batch_size, .progress = false,
              .on_epoch = [&](const train::EpochMetrics& m) { csv.write(m, r.name); }},
             opt);
+        fit = train::with_run_checkpoints(fit, opt, r.name,
+                                          std::string(program) + " run " + r.name + ", " + std::to_string(small.size()) +
+                                              " training images\n" + nn::summary(model));
         if (r.early_stop > 0) fit.early_stop_patience = r.early_stop;
         if (r.shift > 0) {
             // The shifted-in border must be background: a 0 pixel, which standardised is -mean/stddev.

@@ -1,6 +1,7 @@
 // The checkpoint file: a bit-exact round trip, and a clear refusal of every file it did not write.
 #include "dl/error.hpp"
 #include "dl/testing/temp_dir.hpp"
+#include "dl/train/trainer.hpp"
 #include "dl/util/checkpoint.hpp"
 
 #include <catch2/catch.hpp>
@@ -124,4 +125,31 @@ TEST_CASE("reading a checkpoint that is missing or a directory says so", "[commo
     testing::TempDir dir;
     REQUIRE_THROWS_WITH(util::read_checkpoint(dir.path / "nope.ckpt"), Catch::Contains("nope.ckpt") && Catch::Contains("cannot open"));
     REQUIRE_THROWS_WITH(util::read_checkpoint(dir.path), Catch::Contains("is a directory"));
+}
+
+TEST_CASE("a program that trains several models keeps a checkpoint per run, and resumes the runs that had started",
+          "[common][infra]") {
+    testing::TempDir dir;
+    const std::string file = (dir.path / "ck.ckpt").string();
+    CHECK(train::run_checkpoint_path(file, "dropout") == (dir.path / "ck-dropout.ckpt").string());
+    CHECK(train::run_checkpoint_path("runs/x", "logistic fashion/2") == "runs/x-logistic_fashion_2");
+    util::CommonOptions common;
+    common.save = file;
+    train::FitOptions saving = train::with_run_checkpoints({.epochs = 3}, common, "none", "kind of none");
+    CHECK(saving.checkpoints.save == (dir.path / "ck-none.ckpt").string());
+    CHECK(saving.checkpoints.resume.empty());
+    CHECK(saving.checkpoints.kind == "kind of none");
+    // Resuming: no run's file at all is an error naming them; a run whose file is missing had not
+    // started and trains from the beginning; --epochs 0 (evaluate only) needs every run's file.
+    common = {};
+    common.resume = file;
+    CHECK_THROWS_WITH(train::check_run_checkpoints(common, {"none", "dropout"}),
+                      Catch::Contains("ck-none.ckpt") && Catch::Contains("ck-dropout.ckpt") && Catch::Contains("none of them"));
+    util::write_checkpoint(train::run_checkpoint_path(file, "none"), util::Checkpoint{});
+    CHECK_NOTHROW(train::check_run_checkpoints(common, {"none", "dropout"}));
+    CHECK(train::with_run_checkpoints({.epochs = 3}, common, "none", "k").checkpoints.resume ==
+          train::run_checkpoint_path(file, "none"));
+    CHECK(train::with_run_checkpoints({.epochs = 3}, common, "dropout", "k").checkpoints.resume.empty());
+    CHECK_THROWS_WITH(train::with_run_checkpoints({.epochs = 0}, common, "dropout", "k"),
+                      Catch::Contains("ck-dropout.ckpt") && Catch::Contains("--epochs 0"));
 }

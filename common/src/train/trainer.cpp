@@ -4,12 +4,13 @@
 #include "dl/ops/clipping.hpp"
 #include "dl/ops/early_stopping.hpp"
 #include "dl/train/resume.hpp"
-#include "interrupt.hpp"
 #include "dl/util/progress.hpp"
 #include "dl/util/timer.hpp"
+#include "interrupt.hpp"
 
-#include <csignal>
+#include <cctype>
 #include <cmath>
+#include <filesystem>
 #include <iostream>
 #include <optional>
 #include <sstream>
@@ -53,6 +54,44 @@ FitOptions with_common_options(FitOptions options, const util::CommonOptions& co
     options.checkpoints.save_every = common.save_every;
     options.checkpoints.resume = common.resume;
     return options;
+}
+
+std::string run_checkpoint_path(const std::string& file, const std::string& run) {
+    std::string name;   // the run's name as a file name: letters, digits, '-' and '_'
+    for (const char c : run) name += std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' ? c : '_';
+    std::filesystem::path path(file);
+    path.replace_filename(path.stem().string() + "-" + name + path.extension().string());
+    return path.string();
+}
+
+FitOptions with_run_checkpoints(FitOptions options, const util::CommonOptions& common, const std::string& run,
+                                const std::string& kind) {
+    FitOptions::Checkpoints& ck = options.checkpoints;
+    ck.save = common.save.empty() ? "" : run_checkpoint_path(common.save, run);
+    ck.resume = "";
+    ck.kind = kind;
+    if (!common.resume.empty()) {
+        const std::string path = run_checkpoint_path(common.resume, run);
+        if (std::filesystem::exists(path))
+            ck.resume = path;
+        else if (options.epochs == 0)
+            DL_THROW(DataError, path << ": no such checkpoint, and --epochs 0 only evaluates saved runs (run " << run
+                                     << " had not started: give --epochs to train it)");
+    }
+    return options;
+}
+
+void check_run_checkpoints(const util::CommonOptions& common, const std::vector<std::string>& runs) {
+    if (common.resume.empty()) return;
+    std::string expected;
+    for (const auto& run : runs) {
+        const std::string path = run_checkpoint_path(common.resume, run);
+        if (std::filesystem::exists(path)) return;
+        expected += (expected.empty() ? "" : ", ") + path;
+    }
+    DL_THROW(DataError, "--resume " << common.resume << ": this program trains several models and keeps one checkpoint "
+                                       "per run, but none of them exists (expected "
+                                    << expected << ")");
 }
 
 std::vector<EpochMetrics> fit(nn::Sequential& model, nn::Loss& loss, optim::Optimizer& optimizer,

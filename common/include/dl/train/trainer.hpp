@@ -64,6 +64,16 @@ FitOptions with_common_options(FitOptions options, const util::CommonOptions& co
 // How many of the predicted classes equal the labels (the numerator of an accuracy).
 std::size_t count_correct(const std::vector<int>& predicted, std::span<const int> labels);
 
+// The checkpoints of an executable that trains several models (chapters 1, 3 and 4): one file per
+// run, --save/--resume FILE with "-<run>" before its extension (runs/ck.ckpt → runs/ck-dropout.ckpt).
+// `options` gets that run's save and resume paths and `kind`. On --resume, a run whose file does not
+// exist had not started: it trains from the beginning (check_run_checkpoints has made sure that
+// some run's file exists, so a mistyped --resume is an error, not a silent restart).
+std::string run_checkpoint_path(const std::string& file, const std::string& run);
+FitOptions with_run_checkpoints(FitOptions options, const util::CommonOptions& common, const std::string& run,
+                                const std::string& kind);
+void check_run_checkpoints(const util::CommonOptions& common, const std::vector<std::string>& runs);
+
 // Loss and accuracy over a dataset, in batches, in eval mode.
 Evaluation evaluate(nn::Sequential& model, nn::Loss& loss, const data::Dataset& data, std::size_t batch_size = 256);
 
