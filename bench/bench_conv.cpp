@@ -36,7 +36,6 @@
 #include <cblas.h>
 #include <omp.h>
 
-#include <chrono>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -133,45 +132,16 @@ private:
     std::unique_ptr<Problem> problem_;
 };
 
-std::string index_string(const dl::Shape& shape, std::size_t flat) {
-    std::vector<std::size_t> at(shape.size());
-    for (std::size_t d = shape.size(); d-- > 0;) at[d] = flat % shape[d], flat /= shape[d];
-    std::ostringstream s;
-    for (std::size_t d = 0; d < at.size(); ++d) s << (d ? ", " : "[") << at[d];
-    s << "]";
-    return s.str();
-}
-
-// Empty when every element of `got` is within tolerance of the float64 reference, else why not:
-//   |got − ref| ≤ 1e-4 · (|ref| + rms(ref))
-// that is, a relative error of 1e-4, or 1e-4 of the tensor's typical size where an element is near
-// zero (a relative tolerance alone fails there: a sum that cancels to almost 0 keeps the rounding
-// error of its large terms). Each element is a float32 sum, in an order that differs between
-// variants, of C·KH·KW = 9 or 288 products (Y), OC·KH·KW = 288 or 576 (dX), or N·OH·OW = 3,872
-// to 86,528 (dW, db). The rounding error of such a sum grows about as √terms · FLT_EPSILON (6e-8)
-// times its partial sums: measured here, |got − ref| / (|ref| + rms) is at most 1.1e-5 (the naive
-// variant's dW on conv1 at N = 128, one running sum of 86,528 terms), 3e-6 for the im2col rows (they
-// sum per image, then add the images) and 2e-6 for Y and dX. A bug (a missing image, channel or tap,
-// an element never written, a NaN) is off by far more: one image of 128 carries about 9% of dW.
-std::string compare(const std::string& what, const char* tensor, const dl::Tensor& got, const dl::TensorD& ref) {
-    if (got.shape() != ref.shape())
-        return what + ": " + tensor + " has shape " + dl::to_string(got.shape()) + ", expected " +
-               dl::to_string(ref.shape());
-    double sum_sq = 0;
-    for (const double r : ref) sum_sq += r * r;
-    const double rms = std::sqrt(sum_sq / static_cast<double>(ref.size()));
-    for (std::size_t i = 0; i < got.size(); ++i) {
-        const auto g = static_cast<double>(got[i]), r = ref[i];
-        const double tol = 1e-4 * (std::abs(r) + rms);
-        if (!(std::abs(g - r) <= tol)) {  // a NaN fails here too
-            std::ostringstream msg;
-            msg << what << ": " << tensor << index_string(got.shape(), i) << " = " << got[i]
-                << ", the float64 naive gives " << r << " (error " << std::abs(g - r) << " > tolerance " << tol << ")";
-            return msg.str();
-        }
-    }
-    return {};
-}
+// The tolerance of compare_to_reference (peak.hpp), 1e-4 · (|ref| + rms(ref)), against what these
+// sums need: each element is a float32 sum, in an order that differs between variants, of
+// C·KH·KW = 9 or 288 products (Y), OC·KH·KW = 288 or 576 (dX), or N·OH·OW = 3,872 to 86,528 (dW,
+// db). The rounding error of such a sum grows about as √terms · FLT_EPSILON (6e-8) times its partial
+// sums: measured here, |got − ref| / (|ref| + rms) is at most 1.1e-5 (the naive variant's dW on conv1
+// at N = 128, one running sum of 86,528 terms), 3e-6 for the im2col rows (they sum per image, then
+// add the images) and 2e-6 for Y and dX. A bug (a missing image, channel or tap, an element never
+// written, a NaN) is off by far more: one image of 128 carries about 9% of dW.
+using dl::bench::compare_to_reference;
+using dl::bench::wall_seconds;
 
 struct Row {
     std::string variant;
@@ -218,21 +188,17 @@ std::string validate(const Row& row, Pass pass, Problem& p, Outputs& out) {
         const dl::TensorD& Y = p.forward_reference();
         out.Y = dl::Tensor(Y.shape(), nan);
         run(row, pass, p, out);
-        return compare(what.str(), "Y", out.Y, Y);
+        return compare_to_reference(what.str(), "Y", out.Y, Y);
     }
     p.backward_reference();
     out.dX = dl::Tensor(p.X.shape(), nan);
     out.dW = p.dW0;
     out.db = p.db0;
     run(row, pass, p, out);
-    std::string error = compare(what.str(), "dX", out.dX, *p.dX);
-    if (error.empty()) error = compare(what.str(), "dW", out.dW, *p.dW);
-    if (error.empty()) error = compare(what.str(), "db", out.db, *p.db);
+    std::string error = compare_to_reference(what.str(), "dX", out.dX, *p.dX);
+    if (error.empty()) error = compare_to_reference(what.str(), "dW", out.dW, *p.dW);
+    if (error.empty()) error = compare_to_reference(what.str(), "db", out.db, *p.db);
     return error;
-}
-
-double wall_seconds() {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
 void bm_conv(benchmark::State& state, Row row, Pass pass, Layer layer, std::size_t N, ProblemCache* cache,

@@ -32,7 +32,6 @@
 #include <omp.h>
 
 #include <cfloat>
-#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -158,9 +157,7 @@ struct Row {
     int threads;
 };
 
-double wall_seconds() {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
+using dl::bench::wall_seconds;
 
 void bm_gemm(benchmark::State& state, Row row, Shape shape, DataCache* cache,
              const std::optional<dl::bench::Peak>* peak) {

@@ -29,7 +29,6 @@
 #include <cblas.h>
 #include <omp.h>
 
-#include <chrono>
 #include <cmath>
 #include <limits>
 #include <sstream>
@@ -60,22 +59,8 @@ struct Problem {
     double step_flops() const { return 2.0 * static_cast<double>(B * 4 * H * (D + H)); }
 };
 
-// Empty when every element is within 1e-4 · (|ref| + rms(ref)) of the float64 reference.
-std::string compare(const std::string& what, const dl::Tensor& got, const dl::TensorD& ref) {
-    if (got.shape() != ref.shape()) return what + ": shape " + dl::to_string(got.shape()) + ", expected " + dl::to_string(ref.shape());
-    double sq = 0;
-    for (const double r : ref) sq += r * r;
-    const double rms = std::sqrt(sq / static_cast<double>(ref.size()));
-    for (std::size_t i = 0; i < got.size(); ++i) {
-        const double g = got[i], r = ref[i], tol = 1e-4 * (std::abs(r) + rms);
-        if (!(std::abs(g - r) <= tol)) {
-            std::ostringstream m;
-            m << what << "[" << i << "] = " << g << ", the float64 reference gives " << r;
-            return m.str();
-        }
-    }
-    return {};
-}
+using dl::bench::compare_to_reference;
+using dl::bench::wall_seconds;
 
 enum class Step { naive, fused, fused_openblas };
 
@@ -83,10 +68,6 @@ void step(Step v, dl::StepCache<float>& s, const Problem& p) {
     if (v == Step::naive) dl::lstm_cell_forward_naive(s, p.x, p.h, p.c, p.W, p.b);
     else if (v == Step::fused) dl::lstm_cell_forward(s, p.x, p.h, p.c, p.W, p.b);
     else dl::lstm_cell_forward(s, p.x, p.h, p.c, p.W, p.b, &dl::bench::gemm_openblas);
-}
-
-double wall_seconds() {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
 void report(benchmark::State& state, const std::optional<dl::bench::Peak>& peak, double flops, double tokens,
@@ -109,8 +90,8 @@ void bm_step(benchmark::State& state, Step v, std::size_t H, int threads, const 
         const float nan = std::numeric_limits<float>::quiet_NaN();
         s.h = dl::Tensor({B, H}, nan), s.c = dl::Tensor({B, H}, nan);
         step(v, s, p);
-        std::string e = compare("h", s.h, ref.h);
-        return e.empty() ? compare("c", s.c, ref.c) : e;
+        std::string e = compare_to_reference("lstm step", "h", s.h, ref.h);
+        return e.empty() ? compare_to_reference("lstm step", "c", s.c, ref.c) : e;
     };
     if (!dl::bench::validated(state, "lstm step", validate)) return;
     const double cpu0 = dl::bench::thread_cpu_seconds(), wall0 = wall_seconds();
@@ -159,8 +140,8 @@ void bm_train(benchmark::State& state, bool hoisted, std::size_t H, int threads,
         dW.fill(0), db.fill(0);
         dX = dl::Tensor({B, T, D}, std::numeric_limits<float>::quiet_NaN());
         train_pass<float>(hoisted, p.X, p.dY, p.W, p.b, steps, dX, dW, db);
-        std::string e = compare("dW", dW, rdW);
-        return e.empty() ? compare("dX", dX, rdX) : e;
+        std::string e = compare_to_reference("lstm train", "dW", dW, rdW);
+        return e.empty() ? compare_to_reference("lstm train", "dX", dX, rdX) : e;
     };
     if (!dl::bench::validated(state, "lstm train", validate)) return;
     const double cpu0 = dl::bench::thread_cpu_seconds(), wall0 = wall_seconds();

@@ -4,11 +4,15 @@
 
 #include <time.h>
 
+#include <chrono>
+#include <cmath>
+
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <vector>
 
 namespace dl::bench {
 namespace {
@@ -50,6 +54,41 @@ std::optional<Peak> load_peak(const char* program) {
         return std::nullopt;
     }
     return p;
+}
+
+double wall_seconds() {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+namespace {
+std::string index_string(const Shape& shape, std::size_t flat) {
+    std::vector<std::size_t> at(shape.size());
+    for (std::size_t d = shape.size(); d-- > 0;) at[d] = flat % shape[d], flat /= shape[d];
+    std::ostringstream s;
+    for (std::size_t d = 0; d < at.size(); ++d) s << (d ? ", " : "[") << at[d];
+    s << "]";
+    return s.str();
+}
+}  // namespace
+
+std::string compare_to_reference(const std::string& what, const char* tensor, const Tensor& got, const TensorD& ref) {
+    if (got.shape() != ref.shape())
+        return what + ": " + tensor + " has shape " + to_string(got.shape()) + ", expected " + to_string(ref.shape());
+    double sum_sq = 0;
+    for (const double r : ref) sum_sq += r * r;
+    const double rms = std::sqrt(sum_sq / static_cast<double>(ref.size()));
+    for (std::size_t i = 0; i < got.size(); ++i) {
+        const auto g = static_cast<double>(got[i]), r = ref[i];
+        const double tol = 1e-4 * (std::abs(r) + rms);
+        if (!(std::abs(g - r) <= tol)) {  // a NaN fails here too
+            std::ostringstream msg;
+            msg << what << ": " << tensor << index_string(got.shape(), i) << " = " << got[i]
+                << ", the float64 reference gives " << r << " (error " << std::abs(g - r) << " > tolerance " << tol
+                << ")";
+            return msg.str();
+        }
+    }
+    return {};
 }
 
 double thread_cpu_seconds() {

@@ -2,6 +2,8 @@
 // The machine's measured ceilings (peak.json, written by bench_peak) and the "% of peak" counters
 // every benchmark program adds beside its FLOPS and BYTES rates.
 
+#include "dl/tensor.hpp"
+
 #include <benchmark/benchmark.h>
 
 #include <functional>
@@ -24,6 +26,8 @@ std::optional<Peak> load_peak(const char* program);
 // This thread's CPU time in seconds: the clock Google Benchmark divides by for its rates (unless a
 // benchmark asks for UseRealTime). Read it before and after the timing loop.
 double thread_cpu_seconds();
+// Wall-clock seconds (steady), for the rows on several threads, whose CPU time is the sum of theirs.
+double wall_seconds();
 
 // Adds pct_peak_flops and pct_peak_bw, in percent, for a kernel doing flops_per_iter and moving
 // bytes_per_iter per iteration, whose timing loop took loop_seconds on `threads` threads: FLOP/s
@@ -39,6 +43,14 @@ void add_peak_counters(benchmark::State& state, const std::optional<Peak>& peak,
 // exception, a learner's NotImplemented stub included, so the other rows still run. Returns
 // whether timing may go on. `what` names the row in messages ("gemm blocked").
 bool validated(benchmark::State& state, const std::string& what, const std::function<std::string()>& validate);
+
+// Empty when every element of `got` is within tolerance of the float64 reference `ref`, else a line
+// naming `what`, the tensor, the first element that is off, both values and the tolerance:
+//   |got − ref| ≤ 1e-4 · (|ref| + rms(ref))
+// that is, a relative error of 1e-4, or 1e-4 of the tensor's typical size where an element is near
+// zero (a relative tolerance alone fails there: a sum that cancels to almost 0 keeps the rounding
+// error of its large terms). A NaN, or an element never written (poisoned with NaN first), fails.
+std::string compare_to_reference(const std::string& what, const char* tensor, const Tensor& got, const TensorD& ref);
 
 // The short mode of every benchmark (CI's smoke test): true when --short is among the arguments
 // (it is removed from them, since Google Benchmark rejects flags it does not know) or

@@ -206,12 +206,8 @@ int run(int argc, const char* const argv[]) {
     Rng rng(opt.seed);
     nn::RecurrentLm model(corpus.vocab_size(), model_options, rng);
     // What a checkpoint must match: the program, the text's alphabet and the model.
-    const std::string kind = std::string(program) + ", " + std::to_string(corpus.vocab_size()) + " characters: " +
-                             corpus.decode([&] {
-                                 std::vector<int> all(corpus.vocab_size());
-                                 for (std::size_t i = 0; i < all.size(); ++i) all[i] = static_cast<int>(i);
-                                 return all;
-                             }()) + "\n" + model.summary();
+    const std::string kind = std::string(program) + ", " + std::to_string(corpus.vocab_size()) +
+                             " characters: " + corpus.alphabet_utf8() + "\n" + model.summary();
 
     if (mode == "gradients")
         return gradients_mode(opt, corpus, model_options, opt.quick ? 20 : cli.get<long>("gradient-steps"), out, plot_mode);

@@ -1,6 +1,7 @@
 // The unrolled RNN and LSTM against torch.nn.RNN and torch.nn.LSTM in float64 (tests/fixtures/
 // ch06_*.txt, made by scripts/make-fixtures): the outputs of every step from a given state, and the
-// gradients of the inputs, the starting state and the weights.
+// gradients of the inputs, the starting state and the weights. (require_close REQUIREs every element
+// within the stated relative and absolute tolerances, and prints the first that is not.)
 #include "dl/ops/rnn.hpp"
 #include "dl/testing/fixtures.hpp"
 #include "dl/testing/require_close.hpp"

@@ -100,6 +100,12 @@ std::string TextCorpus::decode(std::span<const int> text) const {
     return out;
 }
 
+std::string TextCorpus::alphabet_utf8() const {
+    std::string out;
+    for (const char32_t c : alphabet) append_utf8(out, c);
+    return out;
+}
+
 std::vector<int> TextCorpus::encode(std::string_view utf8, const std::string& what) const {
     std::size_t bad = 0;
     std::string problem;

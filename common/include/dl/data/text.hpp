@@ -30,6 +30,8 @@ struct TextCorpus {
     int id_of(char32_t c) const;
     // Ids back to UTF-8 text.
     std::string decode(std::span<const int> ids) const;
+    // The whole alphabet as UTF-8 text, in id order.
+    std::string alphabet_utf8() const;
     // UTF-8 text to ids; throws UsageError naming the first character the corpus never has.
     std::vector<int> encode(std::string_view utf8, const std::string& what) const;
 };
