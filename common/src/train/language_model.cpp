@@ -159,4 +159,28 @@ long load_language_model(const std::string& source, const std::string& kind, nn:
     return restore_lm_checkpoint(util::read_checkpoint(source), source, kind, model, nullptr, nullptr).step;
 }
 
+std::string generate_text(nn::LanguageModel& model, const data::TextCorpus& corpus, const std::string& prompt,
+                          std::size_t length, double temperature, Rng& rng) {
+    std::vector<int> ids = corpus.encode(prompt, "the prompt");
+    if (ids.empty()) ids.push_back(corpus.id_of(U'\n') >= 0 ? corpus.id_of(U'\n') : 0);
+    const std::vector<Tensor> saved = model.carried_state();
+    const std::size_t window = model.context();
+    // The logits of the character after the last one of `ids`.
+    auto next_logits = [&](bool first) -> std::span<const float> {
+        const Tensor* logits = nullptr;
+        if (window == 0)
+            logits = first ? &model.forward(ids, 1, ids.size(), false)
+                           : &model.forward(std::span<const int>(&ids.back(), 1), 1, 1, true);
+        else {
+            const std::size_t n = std::min(window, ids.size());
+            logits = &model.forward(std::span<const int>(ids).last(n), 1, n, false);
+        }
+        return logits->row(logits->dim(0) - 1);
+    };
+    const std::size_t prompt_length = ids.size();
+    for (std::size_t i = 0; i < length; ++i) ids.push_back(sample_next<float>(next_logits(i == 0), temperature, rng));
+    model.set_carried_state(saved);
+    return corpus.decode(std::vector<int>(ids.begin() + static_cast<std::ptrdiff_t>(prompt_length), ids.end()));
+}
+
 }  // namespace dl::train

@@ -233,4 +233,45 @@ BoundaryPicture boundary_picture(const std::string& title, const data::Dataset& 
     return pic;
 }
 
+bool plot_heat_maps(const std::vector<HeatMap>& maps, const std::filesystem::path& png, PlotMode mode,
+                    const std::string& title) {
+    if (mode != PlotMode::png || maps.empty() || !ready(mode, "")) return false;
+    std::cout << std::flush;
+    Gnuplot gp(gnuplot_program());
+    const auto n = static_cast<int>(maps.size());
+    set_terminal(gp, mode, png, 620 * n, 660);
+    gp << "set multiplot layout 1," << n << " title " << quoted(title) << "\n";
+    gp << "unset key\nset size ratio -1\nset cbrange [0:1]\nset palette defined (0 '#ffffff', 1 '#08306b')\n";
+    gp << "set xlabel 'key (the character attended to)'\nset ylabel 'query (the position predicting the next)'\n";
+    gp << "set xtics rotate by 90 font ',7' scale 0\nset ytics font ',7' scale 0\n";
+    // A tic label per character; a space shows as ␣, and quotes and backslashes cannot end the string.
+    auto tics = [](const std::vector<std::string>& labels) {
+        std::string out = "(";
+        for (std::size_t i = 0; i < labels.size(); ++i) {
+            std::string label = labels[i] == " " ? "␣" : labels[i] == "\n" ? "↵" : labels[i];
+            if (label == "\"" || label == "\\") label = label == "\"" ? "''" : "\\\\";
+            out += (i ? ", \"" : "\"") + label + "\" " + std::to_string(i);
+        }
+        return out + ")";
+    };
+    for (const auto& map : maps) {
+        DL_CHECK(map.values.size() == map.rows * map.cols && map.row_labels.size() == map.rows &&
+                     map.col_labels.size() == map.cols,
+                 "plot_heat_maps: " << map.values.size() << " values and " << map.row_labels.size() << " + "
+                                    << map.col_labels.size() << " labels for a " << map.rows << "x" << map.cols << " map");
+        gp << "set title " << quoted(map.title) << "\n";
+        gp << "set xtics " << tics(map.col_labels) << "\nset ytics " << tics(map.row_labels) << "\n";
+        gp << "set xrange [-0.5:" << static_cast<double>(map.cols) - 0.5 << "]\n";
+        gp << "set yrange [" << static_cast<double>(map.rows) - 0.5 << ":-0.5]\n";   // row 0 at the top
+        gp << "plot '-' with image\n";
+        std::vector<std::tuple<double, double, double>> cells;
+        for (std::size_t r = 0; r < map.rows; ++r)
+            for (std::size_t c = 0; c < map.cols; ++c)
+                cells.emplace_back(static_cast<double>(c), static_cast<double>(r), map.values[r * map.cols + c]);
+        gp.send1d(cells);
+    }
+    gp << "unset multiplot\nset output\n";
+    return true;
+}
+
 }  // namespace dl::util

@@ -50,6 +50,10 @@ TextCorpus read_text_file(const std::filesystem::path& path);
 // is skipped). Throws DataError naming the packages when the program is missing or fails.
 std::string king_james_bible(const std::filesystem::path& cache);
 
+// What the language-model chapters learn: the file given with --text, or with none (an empty
+// name) the King James Bible, cached in runs/data/kjv.txt.
+TextCorpus text_or_bible(const std::string& text_file);
+
 // The first `fraction` of the text (by position, not shuffled: a shuffled split would put the
 // same verses on both sides) and the rest.
 struct TextSplit {

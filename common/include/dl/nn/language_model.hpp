@@ -19,6 +19,9 @@ public:
     virtual std::string summary() const = 0;
     virtual std::vector<Parameter*> parameters() = 0;
     virtual std::size_t vocab_size() const = 0;
+    // The longest window of characters the model sees at once: 0 for a recurrent model (no limit:
+    // its state carries the past), the context for a Transformer.
+    virtual std::size_t context() const { return 0; }
     // Logits [B·T, V] for ids (B·T of them, row-major [B, T]). With carry = true the model starts
     // from the state its previous forward left (a recurrent model's h and c; truncated BPTT), which
     // must have had the same B (a dl::Error otherwise; with no state yet, from zero); otherwise from

@@ -50,4 +50,12 @@ std::vector<EpochMetrics> fit_language_model(nn::LanguageModel& model, optim::Op
 // throws naming `source` when it is another model's. Returns the steps it had trained.
 long load_language_model(const std::string& source, const std::string& kind, nn::LanguageModel& model);
 
+// Continues `prompt` by `length` characters: the prompt through the model, then one character at
+// a time, each sampled (sample_next, at `temperature`) from the last position's logits and fed
+// back in. A recurrent model (context() = 0) reads each new character from its carried state; a
+// Transformer reads the last context() characters again. The model's carried state is left as it
+// was. An empty prompt starts from a newline. Throws UsageError for a character not in the corpus.
+std::string generate_text(nn::LanguageModel& model, const data::TextCorpus& corpus, const std::string& prompt,
+                          std::size_t length, double temperature, Rng& rng);
+
 }  // namespace dl::train

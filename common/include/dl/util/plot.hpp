@@ -76,6 +76,17 @@ struct ImageTile {
 bool plot_image_grid(const std::vector<ImageTile>& tiles, std::size_t columns, const std::filesystem::path& png,
                      PlotMode mode, const std::string& title, bool signed_values);
 
+// Labelled heat maps side by side (chapter 7: attention weights, a row per query position, a
+// column per key, each axis labelled with its characters), white (0) to dark blue (1). PNG only.
+struct HeatMap {
+    std::string title;
+    std::size_t rows = 0, cols = 0;
+    std::vector<double> values;                         // rows × cols in 0..1, row-major, row 0 at the top
+    std::vector<std::string> row_labels, col_labels;    // one per row and column
+};
+bool plot_heat_maps(const std::vector<HeatMap>& maps, const std::filesystem::path& png, PlotMode mode,
+                    const std::string& title);
+
 // true when the gnuplot program can be found.
 bool gnuplot_available();
 

@@ -1,0 +1,84 @@
+#include "dl/ops/attention.hpp"
+
+#include "dl/exercise.hpp"
+#include "dl/util/vector_math.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <limits>
+#include <vector>
+
+namespace dl {
+
+// Flash attention's forward on the CPU: a block of query rows at a time, its keys a block at a
+// time, so what one block works on (its queries, one block of keys and values, the scores, and
+// the running m, ℓ and acc) stays in cache, and the [Tq, Tk] matrix is never written.
+//   m' = max(m, max_j s_j)    c = e^(m − m')    ℓ ← c ℓ + Σ_j e^(s_j − m')    acc ← c acc + Σ_j e^(s_j − m') v_j
+template <class T>
+void attention_blockwise_forward(TensorT<T>& O, const TensorT<T>& Q, const TensorT<T>& K, const TensorT<T>& V,
+                                 bool causal, std::size_t block) {
+    check_attention_shapes("attention_blockwise_forward", Q.shape(), K.shape(), V.shape(), causal);
+    DL_CHECK(block >= 1, "attention_blockwise_forward: the block must hold at least one row");
+    const std::size_t N = Q.dim(0), Tq = Q.dim(1), Tk = K.dim(1), d = Q.dim(2);
+    const std::size_t query_blocks = (Tq + block - 1) / block;
+    const T scale = T(1) / std::sqrt(static_cast<T>(d));
+    const T minus_inf = -std::numeric_limits<T>::infinity();
+    O.resize({N, Tq, d});
+#pragma omp parallel
+    {
+        const std::size_t bq = std::min(block, Tq), bk = std::min(block, Tk);
+        std::vector<T> s(bq * bk), m(bq), l(bq), acc(bq * d);
+#pragma omp for schedule(dynamic) collapse(2)
+        for (std::size_t n = 0; n < N; ++n)
+            for (std::size_t qb = 0; qb < query_blocks; ++qb) {
+                const std::size_t i0 = qb * block, rows = std::min(block, Tq - i0);
+                const std::size_t key_end = causal ? i0 + rows : Tk;   // later keys are all masked
+                const T* q = Q.data() + (n * Tq + i0) * d;
+                std::fill(m.begin(), m.end(), minus_inf);
+                std::fill(l.begin(), l.end(), T(0));
+                std::fill(acc.begin(), acc.end(), T(0));
+                for (std::size_t j0 = 0; j0 < key_end; j0 += block) {
+                    const std::size_t cols = std::min(block, key_end - j0);
+                    const T* k = K.data() + (n * Tk + j0) * d;
+                    const T* v = V.data() + (n * Tk + j0) * d;
+                    for (std::size_t r = 0; r < rows; ++r) {
+                        T* sr = s.data() + r * bk;
+                        // This tile's scores for row r, and their maximum.
+                        T tile_max = minus_inf;
+                        for (std::size_t c = 0; c < cols; ++c) {
+                            T dot = 0;
+#pragma omp simd reduction(+ : dot)
+                            for (std::size_t e = 0; e < d; ++e) dot += q[r * d + e] * k[c * d + e];
+                            sr[c] = causal && j0 + c > i0 + r ? minus_inf : dot * scale;
+                            tile_max = std::max(tile_max, sr[c]);
+                        }
+                        const T m_new = std::max(m[r], tile_max);
+                        if (m_new == minus_inf) continue;   // every key so far masked: nothing to add
+                        const T correction = m[r] == minus_inf ? T(0) : vmath::exp(m[r] - m_new);
+                        T* a = acc.data() + r * d;
+                        T sum = 0;
+                        for (std::size_t e = 0; e < d; ++e) a[e] *= correction;
+                        for (std::size_t c = 0; c < cols; ++c) {
+                            const T p = sr[c] == minus_inf ? T(0) : vmath::exp(sr[c] - m_new);
+                            sum += p;
+#pragma omp simd
+                            for (std::size_t e = 0; e < d; ++e) a[e] += p * v[c * d + e];
+                        }
+                        l[r] = l[r] * correction + sum;
+                        m[r] = m_new;
+                    }
+                }
+                T* o = O.data() + (n * Tq + i0) * d;
+                for (std::size_t r = 0; r < rows; ++r)
+                    for (std::size_t e = 0; e < d; ++e) o[r * d + e] = acc[r * d + e] / l[r];
+            }
+    }
+}
+
+template void attention_blockwise_forward(TensorT<float>&, const TensorT<float>&, const TensorT<float>&,
+                                          const TensorT<float>&, bool, std::size_t);
+template void attention_blockwise_forward(TensorT<double>&, const TensorT<double>&, const TensorT<double>&,
+                                          const TensorT<double>&, bool, std::size_t);
+
+}  // namespace dl
