@@ -4,8 +4,8 @@
 // warm-up steps and cosine decay, clipping at norm 1, batches of 32 random windows, 2,000 steps.
 // Prints the validation loss in nats and bits per character and a generated sample at every
 // evaluation, and draws what the last block's heads attend to in a sentence.
-// --optimizer adam --lr-schedule none --warmup-steps 0 is the PyTorch peer's recipe
-// (bench/transformer-side-by-side).
+// --optimizer adam --lr-schedule none --warmup-steps 0 --weight-decay 0 is the PyTorch peer's recipe
+// (bench/transformer-side-by-side; with adam a weight decay would be chapter 4's L2 penalty).
 //
 // Other modes:
 //   --resume FILE --generate "PROMPT"   continue PROMPT with a saved model (no training)
@@ -112,7 +112,11 @@ int run(int argc, const char* const argv[]) {
         DL_THROW(UsageError, "--steps must be at least 1 (or 0 with --resume: evaluate the saved model), got " << steps);
     if (eval_every < 1) DL_THROW(UsageError, "--eval-every must be at least 1, got " << eval_every);
     if (eval_windows < 1) DL_THROW(UsageError, "--eval-windows must be at least 1");
-    if (opt.quick) steps = std::min(steps, 60L), eval_every = std::min(eval_every, 30L), eval_windows = std::min<std::size_t>(eval_windows, 64);
+    optim::ScheduleOptions schedule = opt.schedule;
+    if (opt.quick) {   // 60 steps: a warm-up of 100 would never end
+        steps = std::min(steps, 60L), eval_every = std::min(eval_every, 30L);
+        eval_windows = std::min<std::size_t>(eval_windows, 64), schedule.warmup_steps = std::min(schedule.warmup_steps, 6L);
+    }
     std::size_t attention_layer = cli.get<std::size_t>("attention-layer");
     if (attention_layer > model_options.layers)
         DL_THROW(UsageError, "--attention-layer " << attention_layer << ": the model has " << model_options.layers
@@ -164,7 +168,7 @@ int run(int argc, const char* const argv[]) {
     auto optimizer = optim::make_optimizer(opt.optimizer_options());
     train::LmFitOptions fit{.steps = steps, .eval_every = eval_every, .batch_size = opt.batch_size, .seq_len = seq_len,
                             .batching = "random", .clip_norm = opt.clip_norm, .clip_value = opt.clip_value,
-                            .schedule = opt.schedule, .progress = true};
+                            .schedule = schedule, .progress = true};
     fit.on_eval = [&](const train::EpochMetrics& m) {
         csv.write(m);
         const std::string text = train::generate_text(model, corpus, prompt, cli.get<std::size_t>("sample-length"),
