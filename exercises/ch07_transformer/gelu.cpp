@@ -13,7 +13,7 @@ template <class T>
 void gelu_forward(TensorT<T>& Y, const TensorT<T>& X) {
     // Hint: Y.resize(X.shape()), then one line per element. std::erf works; vmath::erf is a fast
     // one that vectorises (within 1.5e-7 in float, the standard one in double).
-    DL_TODO("ch07.gelu_forward");   // lesson: chapters/ch07_transformer/README.md#gelu
+    DL_TODO("ch07.gelu_forward");   // lesson: chapters/ch07_transformer/README.md#gelu-forward
 }
 
 // dX = dY ⊙ (Φ(x) + x φ(x)),  φ(x) = e^(−x²/2) / √(2π)
@@ -21,7 +21,7 @@ template <class T>
 void gelu_backward(TensorT<T>& dX, const TensorT<T>& dY, const TensorT<T>& X) {
     // Hint: the product rule on x · Φ(x); Φ' is the normal density φ. std::numbers has sqrt2_v<T>
     // and inv_sqrtpi_v<T>.
-    DL_TODO("ch07.gelu_backward");   // lesson: chapters/ch07_transformer/README.md#gelu
+    DL_TODO("ch07.gelu_backward");   // lesson: chapters/ch07_transformer/README.md#gelu-backward
 }
 
 #define DL_INSTANTIATE(T)                                              \

@@ -77,7 +77,7 @@ def defining_file(chapter, func):
     sol = os.path.join(ROOT, "solutions", chapter)
     for fname in sorted(os.listdir(sol)) if os.path.isdir(sol) else []:
         with open(os.path.join(sol, fname), encoding="utf-8") as f:
-            if re.search(r"^\S.*\b" + re.escape(func) + r"\s*\(", f.read(), re.M):
+            if re.search(r"^(?!//)\S.*\b" + re.escape(func) + r"\s*\(", f.read(), re.M):   # not a comment
                 return f"exercises/{chapter}/{fname}"
     return f"exercises/{chapter}/"
 

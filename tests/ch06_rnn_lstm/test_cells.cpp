@@ -14,20 +14,11 @@
 using namespace dl;
 using testing::random_tensor;
 using testing::require_close;
+using Check = testing::GradientChecks;
 
 namespace {
 
 double dot(const TensorD& a, const TensorD& b) { return testing::detail::dot_all(a, b); }
-
-// Every analytic gradient against central differences of L(...) = Σ Y ⊙ dY, in one report.
-struct Check {
-    testing::GradcheckReport report;
-    template <class Loss>
-    void against(const std::string& what, TensorD& value, const TensorD& analytic, Loss&& loss) {
-        check_same_shape(value.shape(), analytic.shape(), "gradient check", what.c_str(), "its gradient");
-        testing::detail::compare_by_differences(report, what, value, analytic, loss, {});
-    }
-};
 
 // A GEMM that counts its calls, for "the four gates in ONE GEMM" (then chapter 2's naive one).
 int gemm_calls = 0;

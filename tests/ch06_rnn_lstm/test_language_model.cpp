@@ -7,6 +7,7 @@
 #include "dl/optim/optimizer.hpp"
 #include "dl/testing/reference_curve.hpp"
 #include "dl/testing/temp_dir.hpp"
+#include "dl/testing/text.hpp"
 #include "dl/testing/threads.hpp"
 #include "dl/train/language_model.hpp"
 #include "dl/util/checkpoint.hpp"
@@ -19,25 +20,11 @@
 #include <filesystem>
 
 using namespace dl;
+using testing::bible;
+using testing::same_bits;
 using Catch::Matchers::Contains;
 
 namespace {
-
-// The King James Bible, produced once per test program (the `bible` program takes 0.04 s).
-const data::TextCorpus& bible() {
-    static const data::TextCorpus corpus = [] {
-        testing::TempDir dir;
-        return data::corpus_from_utf8(data::king_james_bible(dir.path / "kjv.txt"), "the King James Bible");
-    }();
-    return corpus;
-}
-
-bool same_bits(nn::LanguageModel& a, nn::LanguageModel& b) {
-    const auto pa = a.parameters(), pb = b.parameters();
-    for (std::size_t i = 0; i < pa.size(); ++i)
-        if (std::memcmp(pa[i]->value.data(), pb[i]->value.data(), pa[i]->value.size() * sizeof(float)) != 0) return false;
-    return pa.size() == pb.size();
-}
 
 // A small model on the first 200,000 characters of the Bible: streams of 32 steps, 8 at a time.
 struct SmallRun {

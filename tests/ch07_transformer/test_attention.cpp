@@ -16,19 +16,13 @@ using testing::random_tensor;
 using testing::require_close;
 
 namespace {
+// A floor of 1e-3 on the relative error's denominator: the key bias's gradient is exactly 0 where
+// a constant added to every key changes no weight, and central differences leave ~1e-11 there.
+struct Check : testing::GradientChecks {
+    Check() { options = {.h = 1e-5, .floor = 1e-3}; }
+};
 
 double dot(const TensorD& a, const TensorD& b) { return testing::detail::dot_all(a, b); }
-
-struct Check {
-    testing::GradcheckReport report;
-    template <class Loss>
-    void against(const std::string& what, TensorD& value, const TensorD& analytic, Loss&& loss) {
-        check_same_shape(value.shape(), analytic.shape(), "gradient check", what.c_str(), "its gradient");
-        // A floor of 1e-3: the query and key biases' gradients are exactly 0 where a constant
-        // added to every key changes no weight, and central differences leave ~1e-11 there.
-        testing::detail::compare_by_differences(report, what, value, analytic, loss, {.h = 1e-5, .floor = 1e-3});
-    }
-};
 
 // Attention by its definition, one problem, one output at a time, in double: the tests' yardstick.
 TensorD attention_by_definition(const TensorD& Q, const TensorD& K, const TensorD& V, bool causal) {
@@ -58,7 +52,7 @@ TEST_CASE("ch07.attention_forward weighs the values by softmax(q·k / √d), wor
     const TensorD Q = TensorD::from({1, 1, 4}, {1, 1, 0, 0});
     const TensorD K = TensorD::from({1, 2, 4}, {1, 1, 0, 0, 0, 0, 1, 1});
     const TensorD V = TensorD::from({1, 2, 4}, {10, 0, 0, 0, 0, 20, 0, 0});
-    TensorD O, P;
+    TensorD O({1, 1, 4}, std::nan("")), P({1, 1, 2}, std::nan(""));   // overwritten, not added to
     attention_forward(O, P, Q, K, V, false);
     const double a = std::exp(1.0) / (std::exp(1.0) + 1), b = 1 / (std::exp(1.0) + 1);
     require_close(P, TensorD::from({1, 1, 2}, {a, b}), 1e-12, 0, "P");
@@ -70,8 +64,9 @@ TEST_CASE("ch07.attention_forward equals the definition, with and without the ca
         const std::size_t N = 3, T = 7, d = 5;
         const TensorD Q = random_tensor<double>({N, T, d}, 1), K = random_tensor<double>({N, T, d}, 2),
                       V = random_tensor<double>({N, T, d}, 3);
-        TensorD O, P;
+        TensorD O({N, T, d}, std::nan("")), P({N, T, T}, std::nan(""));
         attention_forward(O, P, Q, K, V, causal);
+        attention_forward(O, P, Q, K, V, causal);   // twice into the same tensors: the same result
         INFO("causal " << causal);
         require_close(O, attention_by_definition(Q, K, V, causal), 1e-10, 1e-12, "O");
         REQUIRE(P.shape() == Shape{N, T, T});
@@ -110,7 +105,7 @@ TEST_CASE("ch07.attention_backward matches finite differences for Q, K and V, wi
             return dot(O, dO);
         };
         loss();
-        TensorD dQ({k.N, k.Tq, k.d}, std::nan("")), dK = dQ, dV = dQ;
+        TensorD dQ({k.N, k.Tq, k.d}, std::nan("")), dK, dV;   // sized by the backward
         attention_backward(dQ, dK, dV, dO, Q, K, V, P);
         Check c;
         c.against("dQ", Q, dQ, loss);
@@ -133,7 +128,7 @@ TEST_CASE("ch07.attention_blockwise_forward equals the naive attention on awkwar
                 const std::size_t N = 2, d = 8;
                 const TensorD Q = random_tensor<double>({N, T, d}, 12 + T), K = random_tensor<double>({N, T, d}, 13 + T),
                               V = random_tensor<double>({N, T, d}, 14 + T);
-                TensorD naive, P, blockwise;
+                TensorD naive, P, blockwise({N, T, d}, std::nan(""));
                 attention_forward(naive, P, Q, K, V, causal);
                 attention_blockwise_forward(blockwise, Q, K, V, causal, block);
                 INFO("T " << T << ", block " << block << ", causal " << causal);
@@ -195,8 +190,10 @@ TEST_CASE("ch07.multihead_attention_forward equals each head's attention, merged
     const TensorD X = random_tensor<double>({B, T, C}, 21), Wqkv = random_tensor<double>({3 * C, C}, 22, 0.5),
                   bqkv = random_tensor<double>({3 * C}, 23), Wo = random_tensor<double>({C, C}, 24, 0.5),
                   bo = random_tensor<double>({C}, 25);
-    TensorD Y;
-    AttentionCache<double> cache;
+    TensorD Y({B, T, C}, std::nan(""));
+    AttentionCache<double> cache;   // every tensor poisoned: the forward sizes and overwrites them
+    for (TensorD* t : {&cache.qkv, &cache.Q, &cache.K, &cache.V, &cache.P, &cache.O, &cache.merged})
+        *t = TensorD({B * T, 3 * C}, std::nan(""));
     multihead_attention_forward(Y, cache, X, Wqkv, bqkv, Wo, bo, heads, true);
     require_close(Y, multihead_by_definition(X, Wqkv, bqkv, Wo, bo, heads), 1e-10, 1e-12, "Y");
     REQUIRE(cache.P.shape() == Shape{B * heads, T, T});
@@ -219,12 +216,16 @@ TEST_CASE("ch07.multihead_attention_backward matches finite differences for X an
     loss();
     const TensorD dWqkv0 = random_tensor<double>({3 * C, C}, 33), dbqkv0 = random_tensor<double>({3 * C}, 34),
                   dWo0 = random_tensor<double>({C, C}, 35), dbo0 = random_tensor<double>({C}, 36);
-    TensorD dX({B, T, C}, std::nan("")), dWqkv = dWqkv0, dbqkv = dbqkv0, dWo = dWo0, dbo = dbo0;
+    TensorD dX({B * T, C}, std::nan("")), dWqkv = dWqkv0, dbqkv = dbqkv0, dWo = dWo0, dbo = dbo0;
     multihead_attention_backward(dX, dWqkv, dbqkv, dWo, dbo, dY, cache, X, Wqkv, Wo, heads);
+    REQUIRE(dX.shape() == X.shape());   // resized from [B·T, C] (what the model passes) to [B, T, C]
     const auto subtract = [](TensorD& t, const TensorD& t0) {
         for (std::size_t i = 0; i < t.size(); ++i) t[i] -= t0[i];   // accumulated: what was there stays
     };
     subtract(dWqkv, dWqkv0), subtract(dbqkv, dbqkv0), subtract(dWo, dWo0), subtract(dbo, dbo0);
+    AttentionCache<double> empty;   // no forward: refused, not read
+    TensorD dX2;
+    CHECK(testing::throws_error([&] { multihead_attention_backward(dX2, dWqkv, dbqkv, dWo, dbo, dY, empty, X, Wqkv, Wo, heads); }));
     Check c;
     c.against("dX", X, dX, loss);
     c.against("dWqkv", Wqkv, dWqkv, loss);

@@ -7,6 +7,7 @@
 #include "dl/testing/gradcheck.hpp"
 #include "dl/testing/random.hpp"
 #include "dl/testing/temp_dir.hpp"
+#include "dl/testing/text.hpp"
 #include "dl/testing/threads.hpp"
 #include "dl/train/language_model.hpp"
 
@@ -15,27 +16,10 @@
 #include <cstring>
 
 using namespace dl;
+using testing::bible;
+using testing::same_bits;
 using Catch::Matchers::Contains;
 using testing::random_tensor;
-
-namespace {
-
-const data::TextCorpus& bible() {
-    static const data::TextCorpus corpus = [] {
-        testing::TempDir dir;
-        return data::corpus_from_utf8(data::king_james_bible(dir.path / "kjv.txt"), "the King James Bible");
-    }();
-    return corpus;
-}
-
-bool same_bits(nn::LanguageModel& a, nn::LanguageModel& b) {
-    const auto pa = a.parameters(), pb = b.parameters();
-    for (std::size_t i = 0; i < pa.size(); ++i)
-        if (std::memcmp(pa[i]->value.data(), pb[i]->value.data(), pa[i]->value.size() * sizeof(float)) != 0) return false;
-    return pa.size() == pb.size();
-}
-
-}  // namespace
 
 TEST_CASE("ch07.multihead_attention_backward a whole Transformer block matches finite differences (double)",
           "[ch07][exercise]") {
@@ -70,7 +54,7 @@ TEST_CASE("ch07.multihead_attention_backward a whole Transformer block matches f
     CHECK(report.max_rel_error < 1e-6);
 }
 
-TEST_CASE("ch07.attention_forward changing a later character leaves every earlier output bit for bit the same",
+TEST_CASE("ch07.multihead_attention_forward changing a later character leaves every earlier output bit for bit the same",
           "[ch07][exercise]") {
     // The causal mask's promise, through embeddings, 2 blocks and the head: position t's logits
     // depend on characters 0..t only. Both position encodings.

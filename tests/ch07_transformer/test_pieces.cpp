@@ -15,20 +15,11 @@
 using namespace dl;
 using testing::random_tensor;
 using testing::require_close;
+using Check = testing::GradientChecks;
 
 namespace {
 
 double dot(const TensorD& a, const TensorD& b) { return testing::detail::dot_all(a, b); }
-
-// Every analytic gradient against central differences of L(...) = Σ Y ⊙ dY, in one report.
-struct Check {
-    testing::GradcheckReport report;
-    template <class Loss>
-    void against(const std::string& what, TensorD& value, const TensorD& analytic, Loss&& loss) {
-        check_same_shape(value.shape(), analytic.shape(), "gradient check", what.c_str(), "its gradient");
-        testing::detail::compare_by_differences(report, what, value, analytic, loss, {});
-    }
-};
 
 const double inf = std::numeric_limits<double>::infinity();
 
@@ -37,7 +28,7 @@ const double inf = std::numeric_limits<double>::infinity();
 TEST_CASE("ch07.softmax_forward normalises each row of the last axis, stably", "[ch07][exercise]") {
     // Rows of a [2, 1, 3] tensor: [1, 2, 3] and [1000, 1000, 1001] (e^1000 overflows without the max).
     const TensorD X = TensorD::from({2, 1, 3}, {1, 2, 3, 1000, 1000, 1001});
-    TensorD Y;
+    TensorD Y({2, 1, 3}, std::nan(""));   // overwritten, whatever was in it
     softmax_forward(Y, X);
     const double s = std::exp(1.0) + std::exp(2.0) + std::exp(3.0), t = 2 + std::exp(1.0);
     require_close(Y, TensorD::from({2, 1, 3}, {std::exp(1.0) / s, std::exp(2.0) / s, std::exp(3.0) / s, 1 / t, 1 / t,
@@ -97,7 +88,7 @@ TEST_CASE("ch07.layernorm_forward normalises every row to mean 0 and variance 1,
     // One row by hand: x = [1, 2, 3, 6]: μ = 3, σ² = (4 + 1 + 0 + 9) / 4 = 3.5.
     const TensorD X = TensorD::from({1, 4}, {1, 2, 3, 6});
     const TensorD gamma = TensorD::from({4}, {1, 2, 1, 0.5}), beta = TensorD::from({4}, {0, 0, 1, -1});
-    TensorD Y, mean, rstd;
+    TensorD Y({1, 4}, std::nan("")), mean({1}, std::nan("")), rstd({1}, std::nan(""));   // overwritten
     layernorm_forward(Y, mean, rstd, X, gamma, beta, 1e-5);
     const double rs = 1 / std::sqrt(3.5 + 1e-5);
     require_close(mean, TensorD::from({1}, {3}), 1e-14, 0, "mean");
@@ -131,8 +122,9 @@ TEST_CASE("ch07.layernorm_backward matches finite differences for x, γ and β, 
     };
     loss();
     const TensorD dgamma0 = random_tensor<double>({C}, 8), dbeta0 = random_tensor<double>({C}, 9);
-    TensorD dX({2, 3, C}, std::nan("")), dgamma = dgamma0, dbeta = dbeta0;
+    TensorD dX, dgamma = dgamma0, dbeta = dbeta0;   // dX empty: the backward sizes it (the model relies on that)
     layernorm_backward(dX, dgamma, dbeta, dY, X, mean, rstd, gamma);
+    REQUIRE(dX.shape() == X.shape());
     for (std::size_t c = 0; c < C; ++c) dgamma[c] -= dgamma0[c], dbeta[c] -= dbeta0[c];
     Check check;
     check.against("dX", X, dX, loss);
@@ -144,7 +136,7 @@ TEST_CASE("ch07.layernorm_backward matches finite differences for x, γ and β, 
 
 TEST_CASE("ch07.gelu_forward is x·Φ(x), the exact GELU", "[ch07][exercise]") {
     const TensorD X = TensorD::from({6}, {-3, -1, 0, 0.5, 1, 4});
-    TensorD Y;
+    TensorD Y({6}, std::nan(""));
     gelu_forward(Y, X);
     TensorD want({6});
     for (std::size_t i = 0; i < 6; ++i) want[i] = X[i] * 0.5 * (1 + std::erf(X[i] / std::sqrt(2.0)));

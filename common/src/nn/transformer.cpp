@@ -66,7 +66,7 @@ void TransformerBlockT<T>::forward(TensorT<T>& x, std::size_t B, std::size_t T_l
     x_ = x;
     x_.reshape({B, T_len, C});
     layernorm_forward(h1_, mean1_, rstd1_, x_, ln1_gamma_.value, ln1_beta_.value);
-    TensorT<T> a;   // the attention's or the MLP's output, added to the stream
+    TensorT<T>& a = branch_;   // the attention's or the MLP's output, added to the stream
     multihead_attention_forward(a, attention_, h1_, Wqkv_.value, bqkv_.value, Wo_.value, bo_.value, heads_,
                                 /*causal=*/true);
     x_mid_ = x_;
@@ -85,19 +85,18 @@ template <class T>
 void TransformerBlockT<T>::backward(TensorT<T>& dx) {
     const std::size_t C = ln1_gamma_.value.size();
     check_shape(dx.shape(), {B_ * T_, C}, "TransformerBlock::backward", "dx (run the forward first)");
-    TensorT<T> dg, du, dh, dstream;
     // The MLP branch: x_out = x_mid + MLP(LN₂(x_mid)).
-    dense_backward(dg, W2_.grad, b2_.grad, dx, g_, W2_.value);
-    gelu_backward(du, dg, u_);
-    dense_backward(dh, W1_.grad, b1_.grad, du, h2_, W1_.value);
-    layernorm_backward(dstream, ln2_gamma_.grad, ln2_beta_.grad, dh, x_mid_, mean2_, rstd2_, ln2_gamma_.value);
-    add_into(dx, dstream);   // dL/dx_mid
+    dense_backward(dg_, W2_.grad, b2_.grad, dx, g_, W2_.value);
+    gelu_backward(du_, dg_, u_);
+    dense_backward(dh_, W1_.grad, b1_.grad, du_, h2_, W1_.value);
+    layernorm_backward(dstream_, ln2_gamma_.grad, ln2_beta_.grad, dh_, x_mid_, mean2_, rstd2_, ln2_gamma_.value);
+    add_into(dx, dstream_);   // dL/dx_mid
     // The attention branch: x_mid = x + MHA(LN₁(x)).
     dx.reshape({B_, T_, C});
-    multihead_attention_backward(dh, Wqkv_.grad, bqkv_.grad, Wo_.grad, bo_.grad, dx, attention_, h1_, Wqkv_.value,
+    multihead_attention_backward(dh_, Wqkv_.grad, bqkv_.grad, Wo_.grad, bo_.grad, dx, attention_, h1_, Wqkv_.value,
                                  Wo_.value, heads_);
-    layernorm_backward(dstream, ln1_gamma_.grad, ln1_beta_.grad, dh, x_, mean1_, rstd1_, ln1_gamma_.value);
-    add_into(dx, dstream);   // dL/dx
+    layernorm_backward(dstream_, ln1_gamma_.grad, ln1_beta_.grad, dh_, x_, mean1_, rstd1_, ln1_gamma_.value);
+    add_into(dx, dstream_);   // dL/dx
     dx.reshape({B_ * T_, C});
 }
 
@@ -196,11 +195,12 @@ void TransformerLm::backward(const Tensor& dlogits) {
     // The head: dW_head += dlogitsᵀ hf, dhf = dlogits W_head; then the final layer norm.
     gemm_blocked<float>(Trans::yes, Trans::no, vocab_, C, rows, 1.0f, dlogits.data(), vocab_, hf_.data(), C, 1.0f,
                         head_.grad.data(), C);
-    Tensor dh({rows, C}), dx;
+    dh_.resize({rows, C});
     gemm_blocked<float>(Trans::no, Trans::no, rows, C, vocab_, 1.0f, dlogits.data(), vocab_, head_.value.data(), C,
-                        0.0f, dh.data(), C);
-    layernorm_backward(dx, lnf_gamma_.grad, lnf_beta_.grad, dh, x_, meanf_, rstdf_, lnf_gamma_.value);
-    for (std::size_t l = blocks_.size(); l-- > 0;) blocks_[l].backward(dx);
+                        0.0f, dh_.data(), C);
+    layernorm_backward(dx_, lnf_gamma_.grad, lnf_beta_.grad, dh_, x_, meanf_, rstdf_, lnf_gamma_.value);
+    for (std::size_t l = blocks_.size(); l-- > 0;) blocks_[l].backward(dx_);
+    const Tensor& dx = dx_;
     // The embeddings: each token's row and each position's row gather their gradients.
     embedding_backward(tokens_.grad, dx, ids_);
     if (options_.positions == "learned")

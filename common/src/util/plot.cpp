@@ -238,12 +238,14 @@ bool plot_heat_maps(const std::vector<HeatMap>& maps, const std::filesystem::pat
     if (mode != PlotMode::png || maps.empty() || !ready(mode, "")) return false;
     std::cout << std::flush;
     Gnuplot gp(gnuplot_program());
-    const auto n = static_cast<int>(maps.size());
-    set_terminal(gp, mode, png, 620 * n, 660);
-    gp << "set multiplot layout 1," << n << " title " << quoted(title) << "\n";
+    // Two maps a row: a map needs room for a tic label per character.
+    const auto cols = static_cast<int>(std::min<std::size_t>(2, maps.size()));
+    const auto rows = static_cast<int>((maps.size() + 1) / 2);
+    set_terminal(gp, mode, png, 760 * cols, 760 * rows + 40);
+    gp << "set multiplot layout " << rows << ',' << cols << " title " << quoted(title) << "\n";
     gp << "unset key\nset size ratio -1\nset cbrange [0:1]\nset palette defined (0 '#ffffff', 1 '#08306b')\n";
     gp << "set xlabel 'key (the character attended to)'\nset ylabel 'query (the position predicting the next)'\n";
-    gp << "set xtics rotate by 90 font ',7' scale 0\nset ytics font ',7' scale 0\n";
+    gp << "set xtics font ',8' scale 0\nset ytics font ',8' scale 0\n";
     // A tic label per character; a space shows as ␣, and quotes and backslashes cannot end the string.
     auto tics = [](const std::vector<std::string>& labels) {
         std::string out = "(";

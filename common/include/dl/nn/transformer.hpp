@@ -41,6 +41,7 @@ private:
     // the MLP's pre-activation u and GELU(u), the layer norms' statistics, attention's cache.
     TensorT<T> x_, h1_, x_mid_, h2_, u_, g_, mean1_, rstd1_, mean2_, rstd2_;
     AttentionCache<T> attention_;
+    TensorT<T> branch_, dg_, du_, dh_, dstream_;   // scratch, kept: the next step reuses the memory
 };
 using TransformerBlock = TransformerBlockT<float>;
 
@@ -73,7 +74,7 @@ private:
     Parameter lnf_gamma_, lnf_beta_, head_;
     std::vector<int> ids_;
     std::size_t B_ = 0, T_ = 0;
-    Tensor x_, hf_, meanf_, rstdf_, logits_;
+    Tensor x_, hf_, meanf_, rstdf_, logits_, dh_, dx_;
 };
 
 }  // namespace dl::nn

@@ -1,7 +1,7 @@
 #pragma once
 // Chapter 7: the Transformer's pieces. Shapes (B the batch, T the positions, C the model width
 // d_model, h the heads, d = C / h the head size, N = B·h the attention problems of a batch):
-//   X, Y: [B, T, C] or [B·T, C]      Q, K, V, O: [N, T, d]      P: [N, T, T] (attention weights)
+//   X, Y: [B, T, C] (a row of C per position)   Q, K, V, O: [N, T, d]   P: [N, T, T] (attention weights)
 // Backward functions overwrite the input gradients (dX, dQ, dK, dV) and ACCUMULATE into the
 // parameters' (dgamma, dbeta, dW, db): the optimizer zeroes those.
 
@@ -34,7 +34,7 @@ template <class T>
 void layernorm_forward(TensorT<T>& Y, TensorT<T>& mean, TensorT<T>& rstd, const TensorT<T>& X,
                        const TensorT<T>& gamma, const TensorT<T>& beta, double eps = 1e-5);
 // With g = dY ⊙ γ (the gradient reaching x̂), per row:
-//   dX = rstd · (g − mean_c(g) − x̂ · mean_c(g ⊙ x̂))
+//   dX = rstd · (g − mean_c(g) − x̂ · mean_c(g ⊙ x̂))      (dX resized to X's shape)
 //   dγ += Σ_rows dY ⊙ x̂      dβ += Σ_rows dY
 template <class T>
 void layernorm_backward(TensorT<T>& dX, TensorT<T>& dgamma, TensorT<T>& dbeta, const TensorT<T>& dY,
@@ -64,7 +64,7 @@ void sinusoidal_positions(TensorT<T>& P, std::size_t positions, std::size_t widt
 template <class T>
 void attention_forward(TensorT<T>& O, TensorT<T>& P, const TensorT<T>& Q, const TensorT<T>& K, const TensorT<T>& V,
                        bool causal);
-// From dO [N, Tq, d]:
+// From dO [N, Tq, d] (dQ, dK, dV resized):
 //   dV = Pᵀ dO     dP = dO Vᵀ     dS = softmax_backward(dP, P)     dQ = dS K / √d     dK = dSᵀ Q / √d
 // (masked entries have P = 0, so dS = 0 there: the mask needs no backward of its own).
 template <class T>
@@ -95,7 +95,7 @@ struct AttentionCache {
 
 // X [B, T, C], Wqkv [3C, C], bqkv [3C], Wo [C, C], bo [C], C a multiple of the heads:
 //   [q | k | v] = X Wqkvᵀ + bqkv;  split into heads;  O = attention(Q, K, V, causal);
-//   merge the heads;  Y = merged Woᵀ + bo      Y resized to [B, T, C]
+//   merge the heads;  Y = merged Woᵀ + bo      Y resized to [B, T, C], the cache's tensors too
 template <class T>
 void multihead_attention_forward(TensorT<T>& Y, AttentionCache<T>& cache, const TensorT<T>& X,
                                  const TensorT<T>& Wqkv, const TensorT<T>& bqkv, const TensorT<T>& Wo,
@@ -103,7 +103,7 @@ void multihead_attention_forward(TensorT<T>& Y, AttentionCache<T>& cache, const 
 // The forward backwards. Each projection Y = X Wᵀ + b (on the B·T rows) gives chapter 2's
 // dW += dYᵀ X, db += Σ_rows dY, dX = dY W: dWo, dbo and dmerged first; dmerged split into heads
 // as dO; attention_backward; dQ, dK, dV merged into dqkv [B·T, 3C]; then dWqkv, dbqkv and dX
-// (resized to [B, T, C]).
+// (resized to [B, T, C]). Throws when the cache does not hold this X's forward.
 template <class T>
 void multihead_attention_backward(TensorT<T>& dX, TensorT<T>& dWqkv, TensorT<T>& dbqkv, TensorT<T>& dWo,
                                   TensorT<T>& dbo, const TensorT<T>& dY, const AttentionCache<T>& cache,

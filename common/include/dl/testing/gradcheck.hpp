@@ -108,4 +108,18 @@ inline GradcheckReport gradcheck_scalar(const std::function<double(const TensorD
     return report;
 }
 
+// Several gradients of one loss L(...) = Σ Y ⊙ dY, for ops whose inputs are plain tensors rather
+// than a Layer's: each claimed gradient against central differences of `loss`, into one report.
+//   GradientChecks c;  c.against("dx", x, dx, loss);  c.against("dW", W, dW, loss);
+//   INFO(c.report.describe());  CHECK(c.report.max_rel_error < 1e-6);
+struct GradientChecks {
+    GradcheckOptions options = {};
+    GradcheckReport report = {};
+    template <class Loss>
+    void against(const std::string& what, TensorD& value, const TensorD& analytic, Loss&& loss) {
+        check_same_shape(value.shape(), analytic.shape(), "gradient check", what.c_str(), "its gradient");
+        detail::compare_by_differences(report, what, value, analytic, loss, options);
+    }
+};
+
 }  // namespace dl::testing

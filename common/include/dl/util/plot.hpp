@@ -76,7 +76,7 @@ struct ImageTile {
 bool plot_image_grid(const std::vector<ImageTile>& tiles, std::size_t columns, const std::filesystem::path& png,
                      PlotMode mode, const std::string& title, bool signed_values);
 
-// Labelled heat maps side by side (chapter 7: attention weights, a row per query position, a
+// Labelled heat maps, two a row (chapter 7: attention weights, a row per query position, a
 // column per key, each axis labelled with its characters), white (0) to dark blue (1). PNG only.
 struct HeatMap {
     std::string title;
