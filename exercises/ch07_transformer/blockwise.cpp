@@ -1,6 +1,7 @@
 #include "dl/ops/attention.hpp"
 
 #include "dl/exercise.hpp"
+#include "dl/ops/gemm.hpp"
 #include "dl/util/vector_math.hpp"
 
 #include <algorithm>
@@ -22,6 +23,8 @@ void attention_blockwise_forward(TensorT<T>& O, const TensorT<T>& Q, const Tenso
     // the scores s = q·k / √d (−∞ for a masked key j > i), the update above, and at the end
     // O = acc / ℓ. Careful with the first block: e^(−∞ − m') must be 0, not NaN. With the causal
     // mask a query block can stop at key i0 + rows. The result must equal attention_forward's O.
+    // Plain loops are fine; the reference makes each tile two small gemm_blocked calls (the
+    // scores, then acc += P̃ V with beta = 1).
     DL_TODO("ch07.attention_blockwise_forward");   // lesson: chapters/ch07_transformer/README.md#attention-blockwise-forward
 }
 

@@ -1,6 +1,7 @@
 #include "dl/ops/attention.hpp"
 
 #include "dl/exercise.hpp"
+#include "dl/ops/gemm.hpp"
 #include "dl/util/vector_math.hpp"
 
 #include <algorithm>
@@ -13,7 +14,8 @@ namespace dl {
 
 // Flash attention's forward on the CPU: a block of query rows at a time, its keys a block at a
 // time, so what one block works on (its queries, one block of keys and values, the scores, and
-// the running m, ℓ and acc) stays in cache, and the [Tq, Tk] matrix is never written.
+// the running m, ℓ and acc) stays in cache, and the [Tq, Tk] matrix is never written. Each tile is
+// two small GEMMs (the scores, then acc += P̃ V) around the online softmax's update:
 //   m' = max(m, max_j s_j)    c = e^(m − m')    ℓ ← c ℓ + Σ_j e^(s_j − m')    acc ← c acc + Σ_j e^(s_j − m') v_j
 template <class T>
 void attention_blockwise_forward(TensorT<T>& O, const TensorT<T>& Q, const TensorT<T>& K, const TensorT<T>& V,
@@ -42,32 +44,28 @@ void attention_blockwise_forward(TensorT<T>& O, const TensorT<T>& Q, const Tenso
                     const std::size_t cols = std::min(block, key_end - j0);
                     const T* k = K.data() + (n * Tk + j0) * d;
                     const T* v = V.data() + (n * Tk + j0) * d;
+                    // This tile's scores s = q kᵀ / √d, [rows, cols] with a row stride of bk.
+                    gemm_blocked<T>(Trans::no, Trans::yes, rows, cols, d, scale, q, d, k, d, T(0), s.data(), bk);
                     for (std::size_t r = 0; r < rows; ++r) {
                         T* sr = s.data() + r * bk;
-                        // This tile's scores for row r, and their maximum.
+                        if (causal)   // only the diagonal tile has keys after the query
+                            for (std::size_t c = i0 + r + 1 > j0 ? i0 + r + 1 - j0 : 0; c < cols; ++c) sr[c] = minus_inf;
                         T tile_max = minus_inf;
-                        for (std::size_t c = 0; c < cols; ++c) {
-                            T dot = 0;
-#pragma omp simd reduction(+ : dot)
-                            for (std::size_t e = 0; e < d; ++e) dot += q[r * d + e] * k[c * d + e];
-                            sr[c] = causal && j0 + c > i0 + r ? minus_inf : dot * scale;
-                            tile_max = std::max(tile_max, sr[c]);
-                        }
+                        for (std::size_t c = 0; c < cols; ++c) tile_max = std::max(tile_max, sr[c]);
                         const T m_new = std::max(m[r], tile_max);
-                        if (m_new == minus_inf) continue;   // every key so far masked: nothing to add
                         const T correction = m[r] == minus_inf ? T(0) : vmath::exp(m[r] - m_new);
-                        T* a = acc.data() + r * d;
                         T sum = 0;
-                        for (std::size_t e = 0; e < d; ++e) a[e] *= correction;
-                        for (std::size_t c = 0; c < cols; ++c) {
-                            const T p = sr[c] == minus_inf ? T(0) : vmath::exp(sr[c] - m_new);
-                            sum += p;
-#pragma omp simd
-                            for (std::size_t e = 0; e < d; ++e) a[e] += p * v[c * d + e];
+#pragma omp simd reduction(+ : sum)
+                        for (std::size_t c = 0; c < cols; ++c) {   // the scores become e^(s − m')
+                            sr[c] = sr[c] == minus_inf ? T(0) : vmath::exp(sr[c] - m_new);
+                            sum += sr[c];
                         }
                         l[r] = l[r] * correction + sum;
                         m[r] = m_new;
+                        for (std::size_t e = 0; e < d; ++e) acc[r * d + e] *= correction;
                     }
+                    // acc += e^(s − m') v: the tile's values, weighed.
+                    gemm_blocked<T>(Trans::no, Trans::no, rows, d, cols, T(1), s.data(), bk, v, d, T(1), acc.data(), d);
                 }
                 T* o = O.data() + (n * Tq + i0) * d;
                 for (std::size_t r = 0; r < rows; ++r)
