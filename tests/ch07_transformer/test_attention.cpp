@@ -236,7 +236,7 @@ TEST_CASE("ch07.multihead_attention_backward matches finite differences for X an
     CHECK(c.report.max_rel_error < 1e-6);
 }
 
-TEST_CASE("heads move between rows and [B·h, T, d] and back; attention's shapes are checked", "[ch07][infra]") {
+TEST_CASE("heads move between rows and the B·h × T × d layout and back, and attention's shapes are checked", "[ch07][infra]") {
     const std::size_t B = 2, T = 3, h = 2, d = 2, stride = 7, first = 2;
     TensorD rows({B * T, stride});
     for (std::size_t i = 0; i < rows.size(); ++i) rows[i] = static_cast<double>(i);
