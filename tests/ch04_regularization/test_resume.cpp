@@ -7,6 +7,7 @@
 #include "dl/nn/loss.hpp"
 #include "dl/nn/models.hpp"
 #include "dl/optim/optimizer.hpp"
+#include "dl/testing/checks.hpp"
 #include "dl/testing/temp_dir.hpp"
 #include "dl/testing/threads.hpp"
 #include "dl/train/trainer.hpp"
@@ -46,16 +47,6 @@ Run train_xor(int epochs, const train::FitOptions::Checkpoints& checkpoints, std
     return run;
 }
 
-bool same_bits(nn::Sequential& a, nn::Sequential& b) {
-    const auto pa = a.parameters(), pb = b.parameters();
-    if (pa.size() != pb.size()) return false;
-    for (std::size_t i = 0; i < pa.size(); ++i)
-        if (pa[i]->value.shape() != pb[i]->value.shape() ||
-            std::memcmp(pa[i]->value.data(), pb[i]->value.data(), pa[i]->value.size() * sizeof(float)) != 0)
-            return false;
-    return true;
-}
-
 }  // namespace
 
 TEST_CASE("ch04.dropout_forward a run saved after 2 epochs and resumed ends bit for bit where an unbroken one does",
@@ -68,7 +59,7 @@ TEST_CASE("ch04.dropout_forward a run saved after 2 epochs and resumed ends bit 
     Run unbroken = train_xor(5, {}, 16, {}, "none");
     train_xor(2, {.save = file}, 16, {}, "none");
     Run resumed = train_xor(5, {.resume = file}, 16, {}, "none");
-    REQUIRE(same_bits(unbroken.model, resumed.model));
+    REQUIRE(testing::same_bits(unbroken.model.parameters(), resumed.model.parameters()));
     REQUIRE(resumed.history.size() == 5);   // the 2 saved epochs' metrics, then 3 new ones
     for (std::size_t e = 0; e < 5; ++e) {
         CAPTURE(e);
@@ -80,7 +71,7 @@ TEST_CASE("ch04.dropout_forward a run saved after 2 epochs and resumed ends bit 
     // --save-every 2 over 5 epochs writes after epochs 2, 4 and 5; the file holds the last.
     Run saved_every = train_xor(5, {.save_every = 2, .save = file});
     Run from_last = train_xor(5, {.resume = file});   // nothing left to train: the 5 epochs' weights
-    REQUIRE(same_bits(saved_every.model, from_last.model));
+    REQUIRE(testing::same_bits(saved_every.model.parameters(), from_last.model.parameters()));
     REQUIRE(from_last.history.size() == 5);
 }
 
@@ -97,7 +88,7 @@ TEST_CASE("ch04.dropout_forward Ctrl-C during a run with --save keeps the last f
                                   }),
                         Contains("interrupted in epoch 4") && Contains("after epoch 3") && Contains(file));
     Run resumed = train_xor(5, {.resume = file});
-    REQUIRE(same_bits(unbroken.model, resumed.model));
+    REQUIRE(testing::same_bits(unbroken.model.parameters(), resumed.model.parameters()));
 }
 
 TEST_CASE("ch04.dropout_forward a checkpoint of another model is refused, naming the file and both models",

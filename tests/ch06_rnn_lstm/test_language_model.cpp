@@ -5,6 +5,7 @@
 #include "dl/data/text.hpp"
 #include "dl/nn/language_model.hpp"
 #include "dl/optim/optimizer.hpp"
+#include "dl/testing/checks.hpp"
 #include "dl/testing/reference_curve.hpp"
 #include "dl/testing/temp_dir.hpp"
 #include "dl/testing/text.hpp"
@@ -21,7 +22,6 @@
 
 using namespace dl;
 using testing::bible;
-using testing::same_bits;
 using Catch::Matchers::Contains;
 
 namespace {
@@ -120,7 +120,7 @@ TEST_CASE("ch06.lstm_sequence_backward Ctrl-C after 40 steps saves the run, and 
                         Contains("interrupted at step 41") && Contains("after step 40") && Contains(path));
     REQUIRE(util::read_checkpoint(path).step == 40);
     second.fit(100, {.resume = path});
-    REQUIRE(same_bits(unbroken.model, second.model));
+    REQUIRE(testing::same_bits(unbroken.model.parameters(), second.model.parameters()));
     REQUIRE(second.history.size() == unbroken.history.size());
     for (std::size_t i = 0; i < unbroken.history.size(); ++i) {
         CHECK(second.history[i].step == unbroken.history[i].step);
@@ -171,6 +171,6 @@ TEST_CASE("ch06.lstm_sequence_backward a model of two layers trains, evaluates, 
         REQUIRE(model.carried_state().size() == (cell == "lstm" ? 4u : 2u));
         nn::RecurrentLm loaded(bible().vocab_size(), {.cell = cell, .embed = 8, .hidden = 16, .layers = 2}, rng);
         REQUIRE(train::load_language_model(path, "two layers " + cell, loaded) == 40);
-        REQUIRE(same_bits(model, loaded));
+        REQUIRE(testing::same_bits(model.parameters(), loaded.parameters()));
     }
 }
