@@ -17,7 +17,8 @@ void attention_forward(TensorT<T>& O, TensorT<T>& P, const TensorT<T>& Q, const 
     // block at Q.data() + n·Tq·d (K, V and P likewise). Write the scores straight into P (one
     // gemm_blocked per problem: Trans::yes on K gives Kᵀ, alpha = 1/√d), set the masked ones to
     // −∞, then softmax_forward(P, P) in place, then O = P V (another gemm per problem). Plain
-    // loops are fine too.
+    // loops are fine too. The problems are independent: #pragma omp parallel for over n uses
+    // every thread (--threads).
     DL_TODO("ch07.attention_forward");   // lesson: chapters/ch07_transformer/README.md#attention-forward
 }
 
