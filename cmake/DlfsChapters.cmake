@@ -2,8 +2,8 @@
 #
 #   dl_core              common/: tensor, data, utilities (no chapter maths)
 #   dl_chNN              that chapter's exercise sources, from exercises/ or solutions/
-#   dl_nn                common/: layers, losses, optimizers, training loop (they call the ops)
-#   dl                   umbrella: dl_nn + dl_core + every dl_chNN; every executable links it
+#   dl_framework         framework/: layers, losses, optimizers, training step and loop (they call the ops)
+#   dl                   umbrella: dl_framework + dl_core + every dl_chNN; every executable links it
 #   chNN_name            chapters/chNN_name/main.cpp, the chapter's executable
 #   test_chNN            tests/chNN_name/*.cpp, one Catch2 program, each test a ctest test
 
@@ -36,9 +36,9 @@ endfunction()
 macro(dlfs_chapter_libraries)
     _dlfs_resolve_solutions()
     string(REPLACE ";" "," _solutions_text "${DLFS_SOLUTIONS_RESOLVED}")
-    target_compile_definitions(dl_nn PRIVATE DLFS_SOLUTIONS_LIST="${_solutions_text}")
+    target_compile_definitions(dl_framework PRIVATE DLFS_SOLUTIONS_LIST="${_solutions_text}")
     add_library(dl INTERFACE)
-    target_link_libraries(dl INTERFACE dl_nn dl_core)
+    target_link_libraries(dl INTERFACE dl_framework dl_core)
     set(_earlier_chapters "")
     foreach(chapter IN LISTS DLFS_CHAPTERS)
         string(SUBSTRING "${chapter}" 0 4 id)
@@ -56,7 +56,7 @@ macro(dlfs_chapter_libraries)
         # them after it, whatever order a program names the libraries in.
         target_link_libraries(dl_${id} PUBLIC dl_core ${_earlier_chapters} PRIVATE dl_flags)
         list(APPEND _earlier_chapters dl_${id})
-        target_link_libraries(dl_nn PUBLIC dl_${id})
+        target_link_libraries(dl_framework PUBLIC dl_${id})
         # Stubs keep their parameter names for the learner, so unused parameters are expected there.
         target_compile_options(dl_${id} PRIVATE -Wno-unused-parameter)
         target_link_libraries(dl INTERFACE dl_${id})

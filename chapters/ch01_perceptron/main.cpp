@@ -14,7 +14,7 @@
 #include "dl/ops/perceptron.hpp"
 #include "dl/train/metrics.hpp"
 #include "dl/train/trainer.hpp"
-#include "dl/util/cli.hpp"
+#include "dl/train/cli.hpp"
 #include "dl/util/progress.hpp"
 #include "dl/util/timer.hpp"
 
@@ -75,14 +75,14 @@ struct RunResult {
 };
 
 int run(int argc, const char* const argv[]) {
-    util::Cli cli(program, "the perceptron and logistic regression (chapter 1)",
+    train::Cli cli(program, "the perceptron and logistic regression (chapter 1)",
                   {.epochs = 10, .batch_size = 32, .lr = 0.1});
     cli.chapter_options().add_options()
         ("classes", po::value<std::string>()->default_value("7,9"),
          "the two Fashion-MNIST classes to separate, as NEGATIVE,POSITIVE (7,9: sneaker vs ankle boot)")
         ("synthetic-points", po::value<int>()->default_value(400), "points in each synthetic set");
     if (!cli.parse(argc, argv)) return 0;
-    const util::CommonOptions& opt = cli.common();
+    const train::CommonOptions& opt = cli.common();
     // --save/--resume: a checkpoint per logistic regression (the perceptrons train again: seconds).
     train::check_run_checkpoints(opt, {"logistic-blobs", "logistic-xor", "logistic-fashion"});
     if (!opt.resume.empty() && opt.epochs == 0)
@@ -219,5 +219,5 @@ int run(int argc, const char* const argv[]) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    return util::run_main(program, [&] { return run(argc, argv); });
+    return train::run_main(program, [&] { return run(argc, argv); });
 }

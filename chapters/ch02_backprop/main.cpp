@@ -15,7 +15,7 @@
 #include "dl/train/inspect.hpp"
 #include "dl/train/metrics.hpp"
 #include "dl/train/trainer.hpp"
-#include "dl/util/cli.hpp"
+#include "dl/train/cli.hpp"
 #include "dl/util/progress.hpp"
 
 #include <algorithm>
@@ -42,7 +42,7 @@ util::BoundaryPicture xor_boundary(nn::Sequential& model, const data::Dataset& d
 }
 
 int run(int argc, const char* const argv[]) {
-    util::Cli cli(program, "backpropagation: a two-layer network on XOR, then an MLP on Fashion-MNIST (chapter 2)",
+    train::Cli cli(program, "backpropagation: a two-layer network on XOR, then an MLP on Fashion-MNIST (chapter 2)",
                   {.epochs = 15, .batch_size = 32, .lr = 0.05});
     cli.chapter_options().add_options()
         ("hidden", po::value<int>()->default_value(128), "width of the hidden layer")
@@ -51,7 +51,7 @@ int run(int argc, const char* const argv[]) {
         ("standardize", po::value<bool>()->default_value(true), "scale pixels to mean 0, deviation 1 (true|false)");
     train::add_inspect_options(cli);
     if (!cli.parse(argc, argv)) return 0;
-    const util::CommonOptions& opt = cli.common();
+    const train::CommonOptions& opt = cli.common();
     const int hidden = cli.get<int>("hidden"), xor_epochs = cli.get<int>("xor-epochs");
     if (hidden < 1) DL_THROW(UsageError, "--hidden must be at least 1, got " << hidden);
     if (xor_epochs < 1) DL_THROW(UsageError, "--xor-epochs must be at least 1, got " << xor_epochs);
@@ -133,5 +133,5 @@ int run(int argc, const char* const argv[]) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    return util::run_main(program, [&] { return run(argc, argv); });
+    return train::run_main(program, [&] { return run(argc, argv); });
 }

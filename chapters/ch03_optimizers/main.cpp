@@ -16,7 +16,7 @@
 #include "dl/nn/models.hpp"
 #include "dl/train/metrics.hpp"
 #include "dl/train/trainer.hpp"
-#include "dl/util/cli.hpp"
+#include "dl/train/cli.hpp"
 #include "dl/util/plot.hpp"
 #include "dl/util/progress.hpp"
 
@@ -150,7 +150,7 @@ struct RunSummary {
 };
 
 int run(int argc, const char* const argv[]) {
-    util::Cli cli(program,
+    train::Cli cli(program,
                   "optimizers: paths on 2-D test surfaces, then every optimizer on chapter 2's MLP (chapter 3)",
                   {.epochs = 10, .batch_size = 32, .lr = 0.001, .optimizer = "adam", .schedule = {.kind = "cosine"}});
     cli.chapter_options().add_options()
@@ -158,7 +158,7 @@ int run(int argc, const char* const argv[]) {
          "optimizers to train the MLP with besides --optimizer: all, none, or a list such as sgd,momentum")
         ("hidden", po::value<int>()->default_value(128), "width of the MLP's hidden layer");
     if (!cli.parse(argc, argv)) return 0;
-    const util::CommonOptions& opt = cli.common();
+    const train::CommonOptions& opt = cli.common();
     const int hidden = cli.get<int>("hidden");
     if (hidden < 1) DL_THROW(UsageError, "--hidden must be at least 1, got " << hidden);
     const std::vector<std::string> compared = parse_compare(cli.get<std::string>("compare"), opt.optimizer);
@@ -299,5 +299,5 @@ int run(int argc, const char* const argv[]) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    return util::run_main(program, [&] { return run(argc, argv); });
+    return train::run_main(program, [&] { return run(argc, argv); });
 }

@@ -12,7 +12,7 @@
 #include "dl/ops/augment.hpp"
 #include "dl/train/metrics.hpp"
 #include "dl/train/trainer.hpp"
-#include "dl/util/cli.hpp"
+#include "dl/train/cli.hpp"
 #include "dl/util/plot.hpp"
 #include "dl/util/progress.hpp"
 
@@ -89,7 +89,7 @@ struct RunSummary {
 };
 
 int run(int argc, const char* const argv[]) {
-    util::Cli cli(program, "regularization: an over-sized MLP on 1,000 images, with and without each regularizer (chapter 4)",
+    train::Cli cli(program, "regularization: an over-sized MLP on 1,000 images, with and without each regularizer (chapter 4)",
                   {.epochs = 60, .batch_size = 32, .lr = 0.001, .optimizer = "adam"});
     cli.chapter_options().add_options()
         ("runs", po::value<std::string>()->default_value("all"),
@@ -97,7 +97,7 @@ int run(int argc, const char* const argv[]) {
         ("train-size", po::value<int>()->default_value(1000), "training images (a small set, to overfit)")
         ("hidden", po::value<int>()->default_value(512), "width of the two hidden layers");
     if (!cli.parse(argc, argv)) return 0;
-    const util::CommonOptions& opt = cli.common();
+    const train::CommonOptions& opt = cli.common();
     const int train_size = cli.get<int>("train-size"), hidden = cli.get<int>("hidden");
     if (train_size < 1) DL_THROW(UsageError, "--train-size must be at least 1, got " << train_size);
     if (hidden < 1) DL_THROW(UsageError, "--hidden must be at least 1, got " << hidden);
@@ -248,5 +248,5 @@ int run(int argc, const char* const argv[]) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    return util::run_main(program, [&] { return run(argc, argv); });
+    return train::run_main(program, [&] { return run(argc, argv); });
 }

@@ -14,7 +14,7 @@
 #include "dl/train/inspect.hpp"
 #include "dl/train/metrics.hpp"
 #include "dl/train/trainer.hpp"
-#include "dl/util/cli.hpp"
+#include "dl/train/cli.hpp"
 #include "dl/util/plot.hpp"
 #include "dl/util/progress.hpp"
 
@@ -64,7 +64,7 @@ std::vector<util::ImageTile> prediction_tiles(nn::Sequential& model, const data:
 }
 
 int run(int argc, const char* const argv[]) {
-    util::Cli cli(program, "a convolutional network on Fashion-MNIST, the course text's model (chapter 5)",
+    train::Cli cli(program, "a convolutional network on Fashion-MNIST, the course text's model (chapter 5)",
                   {.epochs = 15, .batch_size = 32, .lr = 1e-3, .optimizer = "adam", .schedule = {.kind = "cosine"}});
     cli.chapter_options().add_options()
         ("conv", po::value<std::string>()->default_value("im2col"), "naive|im2col: how the Conv2D layers convolve")
@@ -73,7 +73,7 @@ int run(int argc, const char* const argv[]) {
         ("max-train", po::value<long long>()->default_value(0), "train on at most this many images (0: all 55,000)");
     train::add_inspect_options(cli);
     if (!cli.parse(argc, argv)) return 0;
-    const util::CommonOptions& opt = cli.common();
+    const train::CommonOptions& opt = cli.common();
     const nn::CnnOptions cnn{.dropout = cli.get<double>("dropout"), .conv = cli.get<std::string>("conv")};
     nn::conv_algorithm_index(cnn.conv);
     if (cnn.dropout < 0 || cnn.dropout >= 1) DL_THROW(UsageError, "--dropout must be in [0, 1), got " << cnn.dropout);
@@ -123,7 +123,7 @@ int run(int argc, const char* const argv[]) {
               << " examples/s (best epoch), " << util::format_fixed(seconds, 1) << " s of training\n";
     train::run_inspect_options(cli, model, fashion.test);
 
-    util::CommonOptions used = opt;   // the settings as run: --quick caps the epochs
+    train::CommonOptions used = opt;   // the settings as run: --quick caps the epochs
     used.epochs = epochs;
     util::Json summary = train::summary_header(program, used);
     summary.set("test_accuracy", test.accuracy).set("test_loss", test.loss).set("val_loss", history.back().val_loss);
@@ -153,5 +153,5 @@ int run(int argc, const char* const argv[]) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    return util::run_main(program, [&] { return run(argc, argv); });
+    return train::run_main(program, [&] { return run(argc, argv); });
 }

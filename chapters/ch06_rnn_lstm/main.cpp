@@ -22,7 +22,7 @@
 #include "dl/train/language_model.hpp"
 #include "dl/train/lm_run.hpp"
 #include "dl/train/metrics.hpp"
-#include "dl/util/cli.hpp"
+#include "dl/train/cli.hpp"
 #include "dl/util/json.hpp"
 #include "dl/util/plot.hpp"
 #include "dl/util/progress.hpp"
@@ -75,7 +75,7 @@ std::vector<double> gradient_reach(nn::RecurrentLm& model, const data::TokenBatc
 
 // Both cells, at initialisation and after `train_steps` steps of training (Adam, clipping, streams
 // of the text, as the chapter trains): the gradient reaching k steps back, relative to k = 0.
-int gradients_mode(const util::CommonOptions& opt, const data::TextCorpus& corpus, const nn::RecurrentLmOptions& base,
+int gradients_mode(const train::CommonOptions& opt, const data::TextCorpus& corpus, const nn::RecurrentLmOptions& base,
                    long train_steps, const std::filesystem::path& out, util::PlotMode plot_mode) {
     const std::size_t window = 100;
     Rng data_rng(opt.seed);
@@ -128,7 +128,7 @@ int gradients_mode(const util::CommonOptions& opt, const data::TextCorpus& corpu
 }
 
 int run(int argc, const char* const argv[]) {
-    util::Cli cli(program, "a character-level LSTM language model of the King James Bible (chapter 6)",
+    train::Cli cli(program, "a character-level LSTM language model of the King James Bible (chapter 6)",
                   {.epochs = 1, .batch_size = 32, .lr = 2e-3, .optimizer = "adam", .schedule = {.kind = "cosine"},
                    .clip_norm = 1.0});
     train::add_language_model_options(cli.chapter_options(), 3000);
@@ -144,7 +144,7 @@ int run(int argc, const char* const argv[]) {
         ("gradient-steps", po::value<long>()->default_value(1000),
          "--mode gradients: measure again after this many steps of training");
     if (!cli.parse(argc, argv)) return 0;
-    const util::CommonOptions& opt = cli.common();
+    const train::CommonOptions& opt = cli.common();
     const train::LmRunSettings run = train::read_language_model_options(cli, cli.get<std::size_t>("seq-len"));
     const nn::RecurrentLmOptions model_options{.cell = cli.get<std::string>("cell"), .embed = cli.get<std::size_t>("embed"),
                                                .hidden = cli.get<std::size_t>("hidden"),
@@ -191,5 +191,5 @@ int run(int argc, const char* const argv[]) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    return util::run_main(program, [&] { return run(argc, argv); });
+    return train::run_main(program, [&] { return run(argc, argv); });
 }

@@ -16,7 +16,7 @@
 #include "dl/nn/transformer.hpp"
 #include "dl/train/lm_run.hpp"
 #include "dl/train/metrics.hpp"
-#include "dl/util/cli.hpp"
+#include "dl/train/cli.hpp"
 #include "dl/util/json.hpp"
 #include "dl/util/plot.hpp"
 #include "dl/util/progress.hpp"
@@ -64,7 +64,7 @@ void draw_attention(nn::TransformerLm& model, const data::TextCorpus& corpus, co
 }
 
 int run(int argc, const char* const argv[]) {
-    util::Cli cli(program, "a character-level Transformer language model of the King James Bible (chapter 7)",
+    train::Cli cli(program, "a character-level Transformer language model of the King James Bible (chapter 7)",
                   {.epochs = 1, .batch_size = 32, .lr = 1e-3, .optimizer = "adamw", .weight_decay = 0.01,
                    .schedule = {.kind = "cosine", .warmup_steps = 100}, .clip_norm = 1.0});
     train::add_language_model_options(cli.chapter_options(), 2000);
@@ -80,7 +80,7 @@ int run(int argc, const char* const argv[]) {
          "the sentence whose attention maps attention.png draws")
         ("attention-layer", po::value<std::size_t>()->default_value(0), "the block whose heads it draws (0: the last)");
     if (!cli.parse(argc, argv)) return 0;
-    const util::CommonOptions& opt = cli.common();
+    const train::CommonOptions& opt = cli.common();
     const nn::TransformerLmOptions model_options{.layers = cli.get<std::size_t>("layers"),
                                                  .heads = cli.get<std::size_t>("heads"),
                                                  .width = cli.get<std::size_t>("width"),
@@ -138,5 +138,5 @@ int run(int argc, const char* const argv[]) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    return util::run_main(program, [&] { return run(argc, argv); });
+    return train::run_main(program, [&] { return run(argc, argv); });
 }

@@ -133,7 +133,7 @@ TEST_CASE("a program that trains several models keeps a checkpoint per run, and 
     const std::string file = (dir.path / "ck.ckpt").string();
     CHECK(train::run_checkpoint_path(file, "dropout") == (dir.path / "ck-dropout.ckpt").string());
     CHECK(train::run_checkpoint_path("runs/x", "logistic fashion/2") == "runs/x-logistic_fashion_2");
-    util::CommonOptions common;
+    train::CommonOptions common;
     common.save = file;
     train::FitOptions saving = train::with_run_checkpoints({.epochs = 3}, common, "none", "kind of none");
     CHECK(saving.checkpoints.save == (dir.path / "ck-none.ckpt").string());

@@ -1,7 +1,7 @@
 // The command line, the JSON writer, the atomic file write, metrics.csv and the vectorised maths.
 #include "dl/testing/temp_dir.hpp"
 #include "dl/train/metrics.hpp"
-#include "dl/util/cli.hpp"
+#include "dl/train/cli.hpp"
 #include "dl/util/json.hpp"
 #include "dl/util/plot.hpp"
 #include "dl/util/vector_math.hpp"
@@ -18,14 +18,14 @@
 using namespace dl;
 
 namespace {
-bool parse(util::Cli& cli, std::vector<const char*> args) {
+bool parse(train::Cli& cli, std::vector<const char*> args) {
     args.insert(args.begin(), "prog");
     return cli.parse(static_cast<int>(args.size()), args.data());
 }
 }  // namespace
 
 TEST_CASE("Cli fills the common options and keeps the defaults", "[common][infra]") {
-    util::Cli cli("prog", "test", {.epochs = 3, .batch_size = 16, .lr = 0.5});
+    train::Cli cli("prog", "test", {.epochs = 3, .batch_size = 16, .lr = 0.5});
     REQUIRE(parse(cli, {"--epochs", "7", "--lr", "0.01", "--quick", "--plot", "none"}));
     REQUIRE(cli.common().epochs == 7);
     REQUIRE(cli.common().batch_size == 16);
@@ -36,12 +36,12 @@ TEST_CASE("Cli fills the common options and keeps the defaults", "[common][infra
 }
 
 TEST_CASE("Cli reads the learning-rate schedule", "[common][infra]") {
-    util::Cli cli("prog", "test", {});
+    train::Cli cli("prog", "test", {});
     REQUIRE(parse(cli, {"--lr-schedule", "cosine", "--lr-min", "0.001", "--warmup-steps", "100"}));
     REQUIRE(cli.common().schedule.kind == "cosine");
     REQUIRE(cli.common().schedule.min_lr == 0.001);
     REQUIRE(cli.common().schedule.warmup_steps == 100);
-    util::Cli defaults("prog", "test", {});
+    train::Cli defaults("prog", "test", {});
     REQUIRE(parse(defaults, {}));
     REQUIRE(defaults.common().schedule.kind == "none");
     REQUIRE(defaults.common().schedule.warmup_steps == 0);
@@ -73,17 +73,17 @@ TEST_CASE("Cli rejects bad values with a message naming the option", "[common][i
     };
     for (const auto& [args, option] : cases) {
         CAPTURE(option);
-        util::Cli cli("prog", "test", {});
+        train::Cli cli("prog", "test", {});
         REQUIRE_THROWS_AS(parse(cli, args), UsageError);
-        util::Cli again("prog", "test", {});
+        train::Cli again("prog", "test", {});
         REQUIRE_THROWS_WITH(parse(again, args), Catch::Contains(option));
     }
 }
 
 TEST_CASE("run_main turns errors into one line and an exit status", "[common][infra]") {
-    REQUIRE(util::run_main("prog", [] { return 0; }) == 0);
-    REQUIRE(util::run_main("prog", []() -> int { throw UsageError("--lr must be positive"); }) == 2);
-    REQUIRE(util::run_main("prog", []() -> int { throw DataError("file.gz: truncated"); }) == 1);
+    REQUIRE(train::run_main("prog", [] { return 0; }) == 0);
+    REQUIRE(train::run_main("prog", []() -> int { throw UsageError("--lr must be positive"); }) == 2);
+    REQUIRE(train::run_main("prog", []() -> int { throw DataError("file.gz: truncated"); }) == 1);
 }
 
 TEST_CASE("Json writes ordered objects with escapes and no NaN", "[common][infra]") {

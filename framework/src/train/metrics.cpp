@@ -75,7 +75,7 @@ util::Json summary_header(const std::string& program, std::uint64_t seed) {
     return j;
 }
 
-util::Json summary_header(const std::string& program, const util::CommonOptions& o) {
+util::Json summary_header(const std::string& program, const train::CommonOptions& o) {
     util::Json j = summary_header(program, o.seed);
     util::Json settings = util::Json::object();
     settings.set("optimizer", o.optimizer).set("lr", o.lr).set("momentum", o.momentum).set("beta1", o.beta1);

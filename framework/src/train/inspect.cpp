@@ -73,7 +73,7 @@ std::string prediction_report(nn::Sequential& model, const data::Dataset& data, 
     return out.str();
 }
 
-void add_inspect_options(util::Cli& cli) {
+void add_inspect_options(train::Cli& cli) {
     namespace po = boost::program_options;
     cli.chapter_options().add_options()
         ("export-npy", po::value<std::string>()->default_value(""),
@@ -82,14 +82,14 @@ void add_inspect_options(util::Cli& cli) {
          "after training, show this test image with the model's prediction (an index; -1: none)");
 }
 
-void check_inspect_options(const util::Cli& cli, const data::Dataset& test) {
+void check_inspect_options(const train::Cli& cli, const data::Dataset& test) {
     const auto index = cli.get<long long>("predict");
     if (index < -1 || index >= static_cast<long long>(test.size()))
         DL_THROW(UsageError, "--predict must be an index of the test set, 0 to " << test.size() - 1 << " (or -1: none), got "
                                                                                  << index);
 }
 
-void run_inspect_options(const util::Cli& cli, nn::Sequential& model, const data::Dataset& test) {
+void run_inspect_options(const train::Cli& cli, nn::Sequential& model, const data::Dataset& test) {
     if (const auto index = cli.get<long long>("predict"); index >= 0) std::cout << '\n' << prediction_report(model, test, index);
     if (const auto dir = cli.get<std::string>("export-npy"); !dir.empty())
         std::cout << "wrote " << export_parameters_npy(model, dir) << " parameter files (.npy) to " << dir

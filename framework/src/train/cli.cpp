@@ -1,4 +1,4 @@
-#include "dl/util/cli.hpp"
+#include "dl/train/cli.hpp"
 
 #include "dl/util/plot.hpp"
 
@@ -10,7 +10,7 @@
 
 namespace po = boost::program_options;
 
-namespace dl::util {
+namespace dl::train {
 
 namespace {
 // 0.1 rather than 0.10000000000000001 in --help.
@@ -96,7 +96,7 @@ bool Cli::parse(int argc, const char* const argv[]) {
     o.batch_size = static_cast<std::size_t>(batch_size_raw_);
     if (!(o.lr > 0)) DL_THROW(UsageError, "--lr must be positive, got " << o.lr);
     if (o.threads < 1) DL_THROW(UsageError, "--threads must be at least 1, got " << o.threads);
-    parse_plot_mode(o.plot);   // throws UsageError for anything but png, term or none
+    util::parse_plot_mode(o.plot);   // throws UsageError for anything but png, term or none
     if (o.out.empty()) DL_THROW(UsageError, "--out must name a directory");
     if (!(o.momentum >= 0 && o.momentum < 1)) DL_THROW(UsageError, "--momentum must be in [0, 1), got " << o.momentum);
     if (!(o.beta1 >= 0 && o.beta1 < 1)) DL_THROW(UsageError, "--beta1 must be in [0, 1), got " << o.beta1);
@@ -132,4 +132,4 @@ int run_main(const char* program, const std::function<int()>& body) {
     }
 }
 
-}  // namespace dl::util
+}  // namespace dl::train

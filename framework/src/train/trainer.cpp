@@ -45,7 +45,7 @@ Evaluation evaluate(nn::Sequential& model, nn::Loss& loss, const data::Dataset& 
     return {loss_sum / n, static_cast<double>(correct) / n};
 }
 
-FitOptions with_common_options(FitOptions options, const util::CommonOptions& common) {
+FitOptions with_common_options(FitOptions options, const train::CommonOptions& common) {
     options.schedule = common.schedule;
     options.early_stop_patience = common.early_stop;
     options.clip_value = common.clip_value;
@@ -64,7 +64,7 @@ std::string run_checkpoint_path(const std::string& file, const std::string& run)
     return path.string();
 }
 
-FitOptions with_run_checkpoints(FitOptions options, const util::CommonOptions& common, const std::string& run,
+FitOptions with_run_checkpoints(FitOptions options, const train::CommonOptions& common, const std::string& run,
                                 const std::string& kind) {
     FitOptions::Checkpoints& ck = options.checkpoints;
     ck.save = common.save.empty() ? "" : run_checkpoint_path(common.save, run);
@@ -81,7 +81,7 @@ FitOptions with_run_checkpoints(FitOptions options, const util::CommonOptions& c
     return options;
 }
 
-void check_run_checkpoints(const util::CommonOptions& common, const std::vector<std::string>& runs) {
+void check_run_checkpoints(const train::CommonOptions& common, const std::vector<std::string>& runs) {
     if (common.resume.empty()) return;
     std::string expected;
     for (const auto& run : runs) {

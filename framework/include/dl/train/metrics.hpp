@@ -7,7 +7,7 @@
 // examples are characters).
 
 #include "dl/train/trainer.hpp"
-#include "dl/util/cli.hpp"
+#include "dl/train/cli.hpp"
 #include "dl/util/json.hpp"
 #include "dl/util/plot.hpp"
 
@@ -50,7 +50,7 @@ bool plot_training_curves(const std::vector<RunHistory>& runs, const std::filesy
 util::Json summary_header(const std::string& program, std::uint64_t seed);
 // The same, plus "settings": every common option as given (optimizer, schedule, early stopping,
 // clipping, epochs, batch size), so that a run can be told from another by its summary alone.
-util::Json summary_header(const std::string& program, const util::CommonOptions& options);
+util::Json summary_header(const std::string& program, const train::CommonOptions& options);
 
 // The revision the binary was built from (or "unknown").
 const char* git_revision();

@@ -8,7 +8,7 @@
 #include "dl/optim/optimizer.hpp"
 #include "dl/optim/schedule.hpp"
 #include "dl/rng.hpp"
-#include "dl/util/cli.hpp"
+#include "dl/train/cli.hpp"
 
 #include <functional>
 #include <vector>
@@ -59,7 +59,7 @@ struct FitOptions {
 
 // The options every chapter's command line sets (--lr-schedule ..., --early-stop, --clip-norm,
 // --clip-value, --save, --save-every, --resume) copied into `options`, which keeps everything else.
-FitOptions with_common_options(FitOptions options, const util::CommonOptions& common);
+FitOptions with_common_options(FitOptions options, const train::CommonOptions& common);
 
 // How many of the predicted classes equal the labels (the numerator of an accuracy).
 std::size_t count_correct(const std::vector<int>& predicted, std::span<const int> labels);
@@ -70,9 +70,9 @@ std::size_t count_correct(const std::vector<int>& predicted, std::span<const int
 // exist had not started: it trains from the beginning (check_run_checkpoints has made sure that
 // some run's file exists, so a mistyped --resume is an error, not a silent restart).
 std::string run_checkpoint_path(const std::string& file, const std::string& run);
-FitOptions with_run_checkpoints(FitOptions options, const util::CommonOptions& common, const std::string& run,
+FitOptions with_run_checkpoints(FitOptions options, const train::CommonOptions& common, const std::string& run,
                                 const std::string& kind);
-void check_run_checkpoints(const util::CommonOptions& common, const std::vector<std::string>& runs);
+void check_run_checkpoints(const train::CommonOptions& common, const std::vector<std::string>& runs);
 
 // Loss and accuracy over a dataset, in batches, in eval mode.
 Evaluation evaluate(nn::Sequential& model, nn::Loss& loss, const data::Dataset& data, std::size_t batch_size = 256);

@@ -16,7 +16,7 @@
 #include <functional>
 #include <string>
 
-namespace dl::util {
+namespace dl::train {
 
 struct CommonOptions {
     int epochs = 10;
@@ -71,4 +71,4 @@ private:
 // "<program>: error: <message>" on stderr and returns 2 for a UsageError, 1 otherwise.
 int run_main(const char* program, const std::function<int()>& body);
 
-}  // namespace dl::util
+}  // namespace dl::train

@@ -4,7 +4,7 @@
 
 #include "dl/data/dataset.hpp"
 #include "dl/nn/sequential.hpp"
-#include "dl/util/cli.hpp"
+#include "dl/train/cli.hpp"
 
 #include <filesystem>
 #include <string>
@@ -22,10 +22,10 @@ std::string prediction_report(nn::Sequential& model, const data::Dataset& data, 
 
 // A classifier chapter's options for these: --export-npy DIR and --predict INDEX (added to its own
 // options), and what they do once the model is trained or resumed (prints, writes the files).
-void add_inspect_options(util::Cli& cli);
+void add_inspect_options(train::Cli& cli);
 // Before training: refuses a --predict index outside the test set (UsageError), so that a mistyped
 // index does not cost a whole run.
-void check_inspect_options(const util::Cli& cli, const data::Dataset& test);
-void run_inspect_options(const util::Cli& cli, nn::Sequential& model, const data::Dataset& test);
+void check_inspect_options(const train::Cli& cli, const data::Dataset& test);
+void run_inspect_options(const train::Cli& cli, nn::Sequential& model, const data::Dataset& test);
 
 }  // namespace dl::train

@@ -26,8 +26,8 @@ void add_language_model_options(po::options_description& options, long default_s
         ("generate", po::value<std::string>(), "with --resume: continue this prompt with the saved model and stop");
 }
 
-LmRunSettings read_language_model_options(const util::Cli& cli, std::size_t seq_len) {
-    const util::CommonOptions& opt = cli.common();
+LmRunSettings read_language_model_options(const train::Cli& cli, std::size_t seq_len) {
+    const train::CommonOptions& opt = cli.common();
     if (!cli.values()["epochs"].defaulted())
         DL_THROW(UsageError, "--epochs: this chapter counts optimizer steps: use --steps (and --eval-every)");
     if (!cli.values()["data"].defaulted()) DL_THROW(UsageError, "--data: this chapter reads a text: use --text FILE");
@@ -57,7 +57,7 @@ std::string checkpoint_kind(const char* program, const data::TextCorpus& corpus,
 }
 
 void generate_from_checkpoint(nn::LanguageModel& model, const data::TextCorpus& corpus, const std::string& kind,
-                              const util::CommonOptions& opt, const LmRunSettings& run, Rng& rng) {
+                              const train::CommonOptions& opt, const LmRunSettings& run, Rng& rng) {
     DL_CHECK(run.generate.has_value(), "generate_from_checkpoint: no --generate");
     if (opt.resume.empty()) DL_THROW(UsageError, "--generate needs --resume FILE: the model to generate with");
     const long trained = load_language_model(opt.resume, kind, model);
@@ -68,7 +68,7 @@ void generate_from_checkpoint(nn::LanguageModel& model, const data::TextCorpus& 
 }
 
 std::vector<EpochMetrics> train_with_samples(nn::LanguageModel& model, const data::TextCorpus& corpus,
-                                             const util::CommonOptions& opt, const LmRunSettings& run,
+                                             const train::CommonOptions& opt, const LmRunSettings& run,
                                              LmFitOptions fit, const std::string& kind,
                                              const std::filesystem::path& out, Rng& rng) {
     const data::TextSplit split = data::split_by_position(corpus.ids, 0.9);
@@ -106,7 +106,7 @@ std::vector<EpochMetrics> train_with_samples(nn::LanguageModel& model, const dat
     return history;
 }
 
-util::Json report_language_model(const char* program, const util::CommonOptions& opt, const LmRunSettings& run,
+util::Json report_language_model(const char* program, const train::CommonOptions& opt, const LmRunSettings& run,
                                  const std::vector<EpochMetrics>& history, nn::LanguageModel& model,
                                  const data::TextCorpus& corpus) {
     double best_rate = 0, seconds = 0;
