@@ -76,10 +76,10 @@ int run(int argc, const char* const argv[]) {
     const data::Dataset xor_train = data::make_xor(400, rng), xor_test = data::make_xor(400, rng);
     nn::Sequential xor_net = nn::mlp({2}, {8}, 2, nn::Activation::tanh, rng);
     nn::SoftmaxCrossEntropy loss;
-    optim::GradientDescent xor_sgd(0.5);
+    optim::Optimizer xor_sgd({.name = "sgd"});
     const auto xor_history = train::fit(xor_net, loss, xor_sgd, xor_train, xor_test,
                                         {.epochs = opt.quick ? std::min(xor_epochs, 100) : xor_epochs,
-                                         .batch_size = 32, .progress = false,
+                                         .batch_size = 32, .lr = 0.5, .progress = false,
                                          .on_epoch = [&](const train::EpochMetrics& m) { csv.write(m, "xor"); }},
                                         rng);
     const auto xor_result = train::evaluate(xor_net, loss, xor_test);

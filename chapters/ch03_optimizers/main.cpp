@@ -95,9 +95,9 @@ std::vector<Surface> surfaces() {
 util::Series optimizer_path(const Surface& s, const std::string& name, const optim::OptimizerOptions& base) {
     optim::OptimizerOptions o = base;
     o.name = name;
-    o.lr = s.lr.at(name);
     o.weight_decay = name == "adamw" ? 0.01 : 0.0;
     auto optimizer = optim::make_optimizer(o);
+    const double lr = s.lr.at(name);
     nn::Parameter theta("theta", Tensor::from({2}, {static_cast<float>(s.start_x), static_cast<float>(s.start_y)}));
     const std::vector<nn::Parameter*> params{&theta};
     util::Series path{name, {s.start_x}, {s.start_y}};
@@ -105,7 +105,7 @@ util::Series optimizer_path(const Surface& s, const std::string& name, const opt
         const auto [gx, gy] = s.grad(static_cast<double>(theta.value[0]), static_cast<double>(theta.value[1]));
         theta.grad[0] = static_cast<float>(gx);
         theta.grad[1] = static_cast<float>(gy);
-        optimizer->step(params);
+        optimizer->step(params, lr);
         if (!std::isfinite(theta.value[0]) || !std::isfinite(theta.value[1])) break;   // diverged: the path ends
         path.x.push_back(static_cast<double>(theta.value[0]));
         path.y.push_back(static_cast<double>(theta.value[1]));
@@ -114,15 +114,6 @@ util::Series optimizer_path(const Surface& s, const std::string& name, const opt
 }
 
 // ---- 2. the MLP on Fashion-MNIST -------------------------------------------------------------------
-
-// The usual learning rate of each optimizer for this network (lr 1e-3 for the adaptive ones, as in
-// their papers; SGD's from chapter 2; momentum's 10× smaller, since it takes steps ~1/(1 − μ) = 10× longer).
-double usual_lr(const std::string& name) {
-    if (name == "sgd") return 0.05;
-    if (name == "momentum" || name == "nesterov" || name == "adagrad") return 0.01;
-    if (name == "adadelta") return 1.0;
-    return 0.001;   // rmsprop, adam, adamw
-}
 
 std::vector<std::string> parse_compare(const std::string& text, const std::string& headline) {
     std::vector<std::string> names;
@@ -210,9 +201,12 @@ int run(int argc, const char* const argv[]) {
     for (const auto& name : compared) {
         const bool headline = name == opt.optimizer;
         optim::OptimizerOptions o = opt.optimizer_options();
+        // Besides the headline, each optimizer at its usual rate for this network (its registry row:
+        // 1e-3 for the adaptive ones, as in their papers; SGD's from chapter 2; momentum's 5x smaller).
+        double lr = opt.lr;
         if (!headline) {
             o.name = name;
-            o.lr = usual_lr(name);
+            lr = optim::find_optimizer(name).usual_lr;
             o.weight_decay = name == "adamw" ? 0.01 : 0.0;
         }
         Rng rng(opt.seed);
@@ -220,20 +214,20 @@ int run(int argc, const char* const argv[]) {
                                        static_cast<std::size_t>(fashion.train.num_classes), nn::Activation::relu, rng);
         params = count_parameters(model);
         auto optimizer = optim::make_optimizer(o);
-        std::cout << name << " (lr " << o.lr << (headline ? ", the headline run" : "") << ")\n";
-        RunSummary r{name, o.lr};
+        std::cout << name << " (lr " << lr << (headline ? ", the headline run" : "") << ")\n";
+        RunSummary r{name, lr};
+        // The same schedule (and any --early-stop, --clip-*) for every optimizer, from its own rate.
+        train::FitOptions fit = train::with_common_options(
+            {.epochs = epochs, .batch_size = opt.batch_size, .progress = true,
+             .on_epoch = [&](const train::EpochMetrics& m) { csv.write(m, name); }},
+            opt);
+        fit.lr = lr;
+        fit = train::with_run_checkpoints(fit, opt, name,
+                                          std::string(program) + " run " + name + ", " +
+                                              std::to_string(fashion.train.size()) + " training images\n" +
+                                              nn::summary(model));
         try {
-            r.history = train::fit(model, loss, *optimizer, fashion.train, fashion.validation,
-                               // the same schedule (and any --early-stop, --clip-*) for every optimizer
-                               train::with_run_checkpoints(
-                                   train::with_common_options(
-                                       {.epochs = epochs, .batch_size = opt.batch_size, .progress = true,
-                                        .on_epoch = [&](const train::EpochMetrics& m) { csv.write(m, name); }},
-                                       opt),
-                                   opt, name,
-                                   std::string(program) + " run " + name + ", " +
-                                       std::to_string(fashion.train.size()) + " training images\n" + nn::summary(model)),
-                               rng);
+            r.history = train::fit(model, loss, *optimizer, fashion.train, fashion.validation, fit, rng);
         } catch (const NotImplemented& e) {
             if (headline) throw;   // the headline must run: its message names the exercise
             std::cout << "  skipped: " << name << " uses an exercise not written yet (" << e.what() << ")\n";

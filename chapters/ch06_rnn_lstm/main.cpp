@@ -99,7 +99,7 @@ int gradients_mode(const train::CommonOptions& opt, const data::TextCorpus& corp
                 std::cout << cell << ": training " << trained << " steps..." << std::endl;
                 train::fit_language_model(model, *optimizer, split.train, validation,
                                           {.steps = trained, .eval_every = trained, .batch_size = opt.batch_size,
-                                           .seq_len = 64, .clip_norm = opt.clip_norm, .progress = false},
+                                           .seq_len = 64, .lr = opt.lr, .clip_norm = opt.clip_norm, .progress = false},
                                           rng);
             }
             const std::vector<double> reach = gradient_reach(model, batch);

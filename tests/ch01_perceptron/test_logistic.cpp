@@ -160,8 +160,8 @@ TEST_CASE("ch01.gradient_descent_step trains logistic regression past 97% on blo
     nn::Sequential model({2});
     model.add<nn::Logistic>(2, rng);
     nn::BinaryCrossEntropy loss;
-    optim::GradientDescent sgd(0.5);
-    const auto history = train::fit(model, loss, sgd, train, val, {.epochs = 5, .batch_size = 32, .progress = false}, rng);
+    optim::Optimizer sgd({.name = "sgd"});
+    const auto history = train::fit(model, loss, sgd, train, val, {.epochs = 5, .batch_size = 32, .lr = 0.5, .progress = false}, rng);
     REQUIRE(history.size() == 5);
     REQUIRE(history.back().train_loss < history.front().train_loss);
     REQUIRE(history.back().val_acc > 0.97);

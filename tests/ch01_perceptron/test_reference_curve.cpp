@@ -19,8 +19,8 @@ TEST_CASE("ch01.gradient_descent_step follows the reference curve on Fashion-MNI
     nn::Sequential model({train.x.dim(1)});
     model.add<nn::Logistic>(train.x.dim(1), rng);
     nn::BinaryCrossEntropy loss;
-    optim::GradientDescent sgd(0.1);
-    const auto history = train::fit(model, loss, sgd, train, val, {.epochs = 3, .batch_size = 32, .progress = false}, rng);
+    optim::Optimizer sgd({.name = "sgd"});
+    const auto history = train::fit(model, loss, sgd, train, val, {.epochs = 3, .batch_size = 32, .lr = 0.1, .progress = false}, rng);
     const auto comparison = testing::compare_reference_curve("ch01_perceptron", history);
     INFO(comparison.detail);
     REQUIRE(comparison.matches);

@@ -15,8 +15,8 @@ TEST_CASE("ch02.dense_backward lets a two-layer network learn XOR", "[ch02][exer
     const data::Dataset train = data::make_xor(400, rng), test = data::make_xor(400, rng);
     nn::Sequential net = nn::mlp({2}, {8}, 2, nn::Activation::tanh, rng);
     nn::SoftmaxCrossEntropy loss;
-    optim::GradientDescent sgd(0.5);
-    train::fit(net, loss, sgd, train, test, {.epochs = 200, .batch_size = 32, .progress = false}, rng);
+    optim::Optimizer sgd({.name = "sgd"});
+    train::fit(net, loss, sgd, train, test, {.epochs = 200, .batch_size = 32, .lr = 0.5, .progress = false}, rng);
     // Chapter 1's linear models stay near 50%; a hidden layer of 8 tanh units gets almost all.
     REQUIRE(train::evaluate(net, loss, test).accuracy > 0.95);
 }
@@ -28,9 +28,9 @@ TEST_CASE("ch02.dense_backward trains the MLP past 80% on 6000 Fashion-MNIST ima
     Rng rng(42);
     nn::Sequential model = nn::mlp({1, 28, 28}, {128}, 10, nn::Activation::relu, rng);
     nn::SoftmaxCrossEntropy loss;
-    optim::GradientDescent sgd(0.1);
+    optim::Optimizer sgd({.name = "sgd"});
     const auto history =
-        train::fit(model, loss, sgd, fashion.train, fashion.validation, {.epochs = 3, .batch_size = 32, .progress = false}, rng);
+        train::fit(model, loss, sgd, fashion.train, fashion.validation, {.epochs = 3, .batch_size = 32, .lr = 0.1, .progress = false}, rng);
     const double accuracy = train::evaluate(model, loss, fashion.test).accuracy;
     CAPTURE(accuracy);
     REQUIRE(accuracy > 0.80);
@@ -46,8 +46,8 @@ TEST_CASE("ch02.dense_backward training that diverges stops with a message namin
     const data::Dataset train = data::make_blobs(256, rng), valid = data::make_blobs(64, rng);
     nn::Sequential net = nn::mlp({2}, {32}, 2, nn::Activation::relu, rng);
     nn::SoftmaxCrossEntropy loss;
-    optim::GradientDescent sgd(1e6);
-    REQUIRE_THROWS_WITH(train::fit(net, loss, sgd, train, valid, {.epochs = 5, .batch_size = 16, .progress = false}, rng),
+    optim::Optimizer sgd({.name = "sgd"});
+    REQUIRE_THROWS_WITH(train::fit(net, loss, sgd, train, valid, {.epochs = 5, .batch_size = 16, .lr = 1e6, .progress = false}, rng),
                         Catch::Contains("training diverged") && Catch::Contains("step") &&
                             Catch::Contains("learning rate 1e+06") && Catch::Contains("--lr 100000"));
 }

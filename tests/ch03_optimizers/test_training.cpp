@@ -21,9 +21,9 @@ TEST_CASE("ch03.adam_step trains the MLP past 81% on 6000 Fashion-MNIST images i
     Rng rng(42);
     nn::Sequential model = nn::mlp({1, 28, 28}, {128}, 10, nn::Activation::relu, rng);
     nn::SoftmaxCrossEntropy loss;
-    optim::Adam adam(1e-3, 0.9, 0.999, 1e-8);
+    optim::Optimizer adam({.name = "adam"});
     const auto history = train::fit(model, loss, adam, fashion.train, fashion.validation,
-                                    {.epochs = 3, .batch_size = 32, .progress = false}, rng);
+                                    {.epochs = 3, .batch_size = 32, .lr = 1e-3, .progress = false}, rng);
     const double accuracy = train::evaluate(model, loss, fashion.test).accuracy;
     CAPTURE(accuracy);
     REQUIRE(accuracy > 0.81);

@@ -38,8 +38,8 @@ Run train_xor(int epochs, const train::FitOptions::Checkpoints& checkpoints, std
     Rng rng(42);
     Run run{nn::mlp({2}, {hidden}, 2, nn::Activation::relu, rng, {.dropout = 0.3}), {}};
     nn::SoftmaxCrossEntropy loss;
-    optim::Adam adam(lr, 0.9, 0.999, 1e-8);
-    train::FitOptions options{.epochs = epochs, .batch_size = 16, .progress = false, .on_epoch = on_epoch,
+    optim::Optimizer adam({.name = "adam"});
+    train::FitOptions options{.epochs = epochs, .batch_size = 16, .lr = lr, .progress = false, .on_epoch = on_epoch,
                               .schedule = {.kind = schedule}};
     options.checkpoints = checkpoints;
     options.checkpoints.kind = "test_resume " + std::to_string(hidden);

@@ -51,11 +51,11 @@ TEST_CASE("ch04.l2_backward --weight-decay with Adam adds λθ to the gradient, 
           "[ch04][exercise]") {
     auto step_once = [](const std::string& name, double lambda) {
         optim::OptimizerOptions o;
-        o.name = name, o.lr = 0.1, o.weight_decay = lambda;
+        o.name = name, o.weight_decay = lambda;
         auto opt = optim::make_optimizer(o);
         nn::Parameter p("w", Tensor::from({2}, {2.0f, -1.0f}));
         p.grad.fill(0.0f);   // no data gradient: only the weight decay acts
-        opt->step({&p});
+        opt->step({&p}, 0.1);
         return std::vector<float>{p.value[0], p.value[1]};
     };
     // Adam with the L2 gradient g = λθ: its first step is η·sign(g) = 0.1 against each weight's sign.
@@ -78,13 +78,13 @@ TEST_CASE("ch04.early_stopping_update fit() stops after the patience runs out an
     for (int& label : valid.labels) label = 1 - label;
     nn::Sequential model = nn::mlp({2}, {16}, 2, nn::Activation::tanh, rng);
     nn::SoftmaxCrossEntropy loss;
-    optim::GradientDescent sgd(0.5);
+    optim::Optimizer sgd({.name = "sgd"});
     std::vector<std::vector<float>> weights_after;   // every epoch's weights, to find the best one's
     std::vector<double> val_losses;
     const auto params = model.parameters();
     const auto history = train::fit(
         model, loss, sgd, train, valid,
-        {.epochs = 60, .batch_size = 8, .progress = false,
+        {.epochs = 60, .batch_size = 8, .lr = 0.5, .progress = false,
          .on_epoch =
              [&](const train::EpochMetrics& m) {
                  std::vector<float> w;
@@ -111,11 +111,11 @@ TEST_CASE("ch04.clip_grad_norm fit() clips before every step", "[ch04][exercise]
     const data::Dataset train = data::make_blobs(32, rng), valid = data::make_blobs(32, rng);
     nn::Sequential model = nn::mlp({2}, {8}, 2, nn::Activation::tanh, rng);
     nn::SoftmaxCrossEntropy loss;
-    optim::GradientDescent sgd(1.0);
+    optim::Optimizer sgd({.name = "sgd"});
     const auto params = model.parameters();
     std::vector<float> before;
     for (const auto* p : params) before.insert(before.end(), p->value.begin(), p->value.end());
-    train::fit(model, loss, sgd, train, valid, {.epochs = 1, .batch_size = 32, .progress = false, .clip_norm = 1e-3}, rng);
+    train::fit(model, loss, sgd, train, valid, {.epochs = 1, .batch_size = 32, .lr = 1.0, .progress = false, .clip_norm = 1e-3}, rng);
     double moved2 = 0;
     std::size_t k = 0;
     for (const auto* p : params)

@@ -51,9 +51,9 @@ TEST_CASE("ch05.conv2d_backward_im2col trains the CNN past 78% on 5000 Fashion-M
     Rng rng(42);
     nn::Sequential model = nn::course_cnn({1, 28, 28}, 10, rng, {});
     nn::SoftmaxCrossEntropy loss;
-    optim::Adam adam(1e-3, 0.9, 0.999, 1e-8);
+    optim::Optimizer adam({.name = "adam"});
     const auto history = train::fit(model, loss, adam, fashion.train, fashion.validation,
-                                    {.epochs = 2, .batch_size = 32, .progress = false}, rng);
+                                    {.epochs = 2, .batch_size = 32, .lr = 1e-3, .progress = false}, rng);
     const double accuracy = train::evaluate(model, loss, fashion.test).accuracy;
     omp_set_num_threads(threads_before);
     CAPTURE(accuracy);

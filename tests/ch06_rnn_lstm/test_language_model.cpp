@@ -30,7 +30,7 @@ namespace {
 struct SmallRun {
     Rng rng{42};
     nn::RecurrentLm model;
-    optim::Adam adam{2e-3, 0.9, 0.999, 1e-8};
+    optim::Optimizer adam{{.name = "adam"}};
     std::vector<int> train, validation;
     std::vector<train::EpochMetrics> history;
 
@@ -42,9 +42,8 @@ struct SmallRun {
     }
     void fit(long steps, const train::FitOptions::Checkpoints& checkpoints, double lr = 2e-3, double clip = 1.0,
              std::function<void(const train::EpochMetrics&)> on_eval = {}) {
-        adam.set_lr(lr);
         const auto windows = data::evaluation_windows(validation, 64, 16, 32);
-        train::LmFitOptions options{.steps = steps, .eval_every = 20, .batch_size = 8, .seq_len = 32,
+        train::LmFitOptions options{.steps = steps, .eval_every = 20, .batch_size = 8, .seq_len = 32, .lr = lr,
                                     .clip_norm = clip, .schedule = {.kind = "cosine"}, .progress = false,
                                     .on_eval = std::move(on_eval)};
         options.checkpoints = checkpoints;
@@ -158,10 +157,10 @@ TEST_CASE("ch06.lstm_sequence_backward a model of two layers trains, evaluates, 
     for (const std::string cell : {"lstm", "rnn"}) {
         Rng rng(9);
         nn::RecurrentLm model(bible().vocab_size(), {.cell = cell, .embed = 8, .hidden = 16, .layers = 2}, rng);
-        optim::Adam adam(5e-3, 0.9, 0.999, 1e-8);
+        optim::Optimizer adam({.name = "adam"});
         const std::span<const int> text(bible().ids.data(), 50'000);
         const auto windows = data::evaluation_windows(text.subspan(40'000), 16, 8, 16);
-        train::LmFitOptions options{.steps = 40, .eval_every = 20, .batch_size = 4, .seq_len = 16,
+        train::LmFitOptions options{.steps = 40, .eval_every = 20, .batch_size = 4, .seq_len = 16, .lr = 5e-3,
                                     .batching = "streams", .progress = false};
         options.checkpoints = {.save = path, .kind = "two layers " + cell};
         const auto history = train::fit_language_model(model, adam, text.subspan(0, 40'000), windows, options, rng);

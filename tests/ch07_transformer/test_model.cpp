@@ -88,11 +88,11 @@ TEST_CASE("ch07.multihead_attention_backward the Transformer learns the Bible's 
     const testing::Threads one(1);
     Rng rng(42);
     nn::TransformerLm model(bible().vocab_size(), {.layers = 2, .heads = 4, .width = 48, .context = 32}, rng);
-    optim::AdamW adamw(3e-3, 0.9, 0.999, 1e-8, 0.01);
+    optim::Optimizer adamw({.name = "adamw", .weight_decay = 0.01});
     const std::span<const int> text(bible().ids.data(), 200'000);
     const data::TextSplit split = data::split_by_position(text, 0.9);
     const auto windows = data::evaluation_windows(split.validation, 128, 32, 32);
-    const train::LmFitOptions options{.steps = 300, .eval_every = 100, .batch_size = 16, .seq_len = 32,
+    const train::LmFitOptions options{.steps = 300, .eval_every = 100, .batch_size = 16, .seq_len = 32, .lr = 3e-3,
                                       .batching = "random", .clip_norm = 1.0,
                                       .schedule = {.kind = "cosine", .warmup_steps = 30}, .progress = false};
     const auto history = train::fit_language_model(model, adamw, split.train, windows, options, rng);
@@ -110,11 +110,11 @@ TEST_CASE("ch07.multihead_attention_backward a saved Transformer loads bit for b
     Rng rng(9);
     const nn::TransformerLmOptions o{.layers = 1, .heads = 2, .width = 16, .context = 16, .positions = "sinusoidal"};
     nn::TransformerLm model(bible().vocab_size(), o, rng);
-    optim::Adam adam(3e-3, 0.9, 0.999, 1e-8);
+    optim::Optimizer adam({.name = "adam"});
     const std::span<const int> text(bible().ids.data(), 50'000);
     const auto windows = data::evaluation_windows(text.subspan(40'000), 16, 8, 16);
-    train::LmFitOptions options{.steps = 40, .eval_every = 20, .batch_size = 4, .seq_len = 16, .batching = "random",
-                                .progress = false};
+    train::LmFitOptions options{.steps = 40, .eval_every = 20, .batch_size = 4, .seq_len = 16, .lr = 3e-3,
+                                .batching = "random", .progress = false};
     options.checkpoints = {.save = path, .kind = "test transformer"};
     train::fit_language_model(model, adam, text.subspan(0, 40'000), windows, options, rng);
     nn::TransformerLm loaded(bible().vocab_size(), o, rng);

@@ -35,7 +35,7 @@ Cli::Cli(std::string program, std::string description, CommonOptions defaults)
          "examples per mini-batch")
         ("lr", po::value<double>(&o.lr)->default_value(o.lr, shown(o.lr)), "learning rate")
         ("optimizer", po::value<std::string>(&o.optimizer)->default_value(o.optimizer),
-         "sgd|momentum|nesterov|adagrad|rmsprop|adadelta|adam|adamw")
+         optim::optimizer_choices().c_str())
         ("momentum", po::value<double>(&o.momentum)->default_value(o.momentum, shown(o.momentum)), "momentum (momentum, nesterov)")
         ("beta1", po::value<double>(&o.beta1)->default_value(o.beta1, shown(o.beta1)), "Adam's beta1")
         ("beta2", po::value<double>(&o.beta2)->default_value(o.beta2, shown(o.beta2)), "Adam's beta2")

@@ -1,11 +1,8 @@
 #include "dl/train/language_model.hpp"
 
 #include "dl/nn/loss.hpp"
-#include "dl/ops/clipping.hpp"
 #include "dl/train/resume.hpp"
 #include "dl/util/progress.hpp"
-#include "dl/util/timer.hpp"
-#include "interrupt.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -32,6 +29,94 @@ Evaluation evaluate_language_model(nn::LanguageModel& model, const std::vector<d
     return {loss_sum / static_cast<double>(seen), static_cast<double>(correct) / static_cast<double>(seen)};
 }
 
+namespace {
+
+// A language model's side of the loop: windows of the text (random, or streams that carry the
+// recurrent state from batch to batch), an evaluation every eval_every steps.
+class LanguageModelTask final : public Task {
+public:
+    LanguageModelTask(nn::LanguageModel& model, optim::Optimizer& optimizer, std::span<const int> train,
+                      const std::vector<data::TokenBatch>& validation, const LmFitOptions& options, Rng& rng)
+        : model_(model), optimizer_(optimizer), train_(train), validation_(validation), options_(options), rng_(rng),
+          update_{{model.parameters(), &optimizer, 0.0}} {
+        if (options.batching == "streams") streams_.emplace(train, options.batch_size, options.seq_len);
+    }
+
+    // Restores the run in `checkpoint`: the model, optimizer and generator, and the streams' place.
+    RunState restore(const util::Checkpoint& checkpoint, const std::string& source) {
+        LmRunState lm = restore_lm_checkpoint(checkpoint, source, options_.checkpoints.kind, model_, &optimizer_, &rng_);
+        if (streams_) streams_->set_position(lm.position % streams_->batches_per_epoch());
+        model_.set_carried_state(lm.carried);
+        return {.epoch = lm.evaluations, .step = lm.step, .history = std::move(lm.history)};
+    }
+
+    BatchResult step(double lr, const StepOptions& options) override {
+        const std::size_t B = options_.batch_size, T = options_.seq_len;
+        bool carry = false;
+        if (streams_) {
+            bool restarted = false;
+            streams_->next(batch_, restarted);
+            carry = !restarted;
+        } else {
+            data::random_windows(batch_, train_, B, T, rng_);
+        }
+        update_[0].lr = lr;
+        BatchResult r{0, batch_.targets.size(), 0};
+        const Tensor* logits = nullptr;
+        r.loss = train_step(
+            update_,
+            [&] {
+                logits = &model_.forward(batch_.inputs, B, T, carry);
+                return loss_.forward(*logits, batch_.targets);
+            },
+            [&] {
+                r.correct = count_correct(loss_.predict(*logits), batch_.targets);
+                model_.backward(loss_.backward());
+            },
+            options);
+        return r;
+    }
+
+    std::optional<Evaluation> evaluate() override { return evaluate_language_model(model_, validation_); }
+
+    std::vector<Tensor*> weights() override {
+        std::vector<Tensor*> saved;
+        for (auto* p : update_[0].params) saved.push_back(&p->value);
+        return saved;
+    }
+
+    util::Checkpoint checkpoint(const RunState& run) override {
+        const LmRunState lm{.step = run.step,
+                            .evaluations = run.epoch,
+                            .position = streams_ ? streams_->position() : 0,
+                            .carried = streams_ ? model_.carried_state() : std::vector<Tensor>{},
+                            .history = run.history};
+        return make_lm_checkpoint(options_.checkpoints.kind, model_, optimizer_, rng_, lm);
+    }
+
+    void report(const EpochMetrics& m, long length) override {
+        std::cout << "step " << m.step << '/' << length << "  loss " << util::format_fixed(m.train_loss, 4)
+                  << "  val_loss " << util::format_fixed(m.val_loss, 4) << " nats/char ("
+                  << util::format_fixed(m.val_loss / std::numbers::ln2, 3) << " bits/char)  val_acc "
+                  << util::format_fixed(m.val_acc, 4) << "  " << util::format_fixed(m.seconds, 1) << " s  "
+                  << static_cast<long long>(m.examples_per_s) << " chars/s" << std::endl;
+    }
+
+private:
+    nn::LanguageModel& model_;
+    optim::Optimizer& optimizer_;
+    std::span<const int> train_;
+    const std::vector<data::TokenBatch>& validation_;
+    const LmFitOptions& options_;
+    Rng& rng_;
+    std::optional<data::StreamBatches> streams_;
+    std::vector<Update> update_;
+    nn::SoftmaxCrossEntropy loss_;
+    data::TokenBatch batch_;
+};
+
+}  // namespace
+
 std::vector<EpochMetrics> fit_language_model(nn::LanguageModel& model, optim::Optimizer& optimizer,
                                              std::span<const int> train,
                                              const std::vector<data::TokenBatch>& validation,
@@ -39,120 +124,21 @@ std::vector<EpochMetrics> fit_language_model(nn::LanguageModel& model, optim::Op
     DL_CHECK(options.batching == "streams" || options.batching == "random",
              "--batching must be streams or random, got '" << options.batching << "'");
     DL_CHECK(options.eval_every >= 1, "--eval-every must be at least 1, got " << options.eval_every);
-    const FitOptions::Checkpoints& ck = options.checkpoints;
-    DL_CHECK(ck.save_every >= 1, "--save-every must be at least 1, got " << ck.save_every);
-    const bool streaming = options.batching == "streams";
-    const std::size_t B = options.batch_size, T = options.seq_len;
-    std::optional<data::StreamBatches> streams;
-    if (streaming) streams.emplace(train, B, T);
-    const auto params = model.parameters();
-    std::vector<Tensor*> grads;
-    for (auto* p : params) grads.push_back(&p->grad);
-    const double base_lr = optimizer.lr();
-
-    LmRunState run;
-    if (!ck.resume.empty()) {
-        run = restore_lm_checkpoint(util::read_checkpoint(ck.resume), ck.resume, ck.kind, model, &optimizer, &rng);
-        if (streams) streams->set_position(run.position % streams->batches_per_epoch());
-        model.set_carried_state(run.carried);
-        DL_CHECK(options.steps == 0 || run.step <= options.steps,
-                 ck.resume << " holds " << run.step << " steps, more than --steps " << options.steps
-                           << " (the total, counting those; --steps 0 only evaluates)");
-        if (options.progress)
-            std::cout << "resumed from " << ck.resume << " after step " << run.step << std::endl;
-        if (options.on_eval)
-            for (const auto& m : run.history) options.on_eval(m);
-    }
-    const long total_steps = options.steps == 0 && !ck.resume.empty() ? run.step : options.steps;
-    DL_CHECK(total_steps >= 1, "--steps must be at least 1, got " << options.steps);
-    const long intervals = (total_steps + options.eval_every - 1) / options.eval_every;
-    const optim::LrSchedule schedule(options.schedule, base_lr, static_cast<int>(intervals), options.eval_every);
-
-    // The state after the last evaluation: written on Ctrl-C and when the loss diverges.
-    std::optional<util::Checkpoint> last;
-    const detail::InterruptGuard guard(!ck.save.empty());
-    if (!ck.save.empty()) last = make_lm_checkpoint(ck.kind, model, optimizer, rng, run);
-    nn::SoftmaxCrossEntropy loss;
-    data::TokenBatch batch;
-    while (run.step < total_steps) {
-        const long end = std::min(total_steps, static_cast<long>(run.evaluations + 1) * options.eval_every);
-        std::ostringstream label;
-        label << "steps " << run.step + 1 << '-' << end << '/' << total_steps;
-        util::ProgressBar bar(static_cast<std::size_t>(end - run.step), label.str(), options.progress);
-        util::Timer timer;
-        double loss_sum = 0;
-        std::size_t correct = 0, seen = 0;
-        for (; run.step < end; ++run.step) {
-            bool carry = false;
-            if (streams) {
-                bool restarted = false;
-                streams->next(batch, restarted);
-                carry = !restarted;
-            } else {
-                data::random_windows(batch, train, B, T, rng);
-            }
-            optimizer.zero_grad(params);
-            const Tensor& logits = model.forward(batch.inputs, B, T, carry);
-            const float batch_loss = loss.forward(logits, batch.targets);
-            if (!std::isfinite(batch_loss)) {   // one NaN poisons every weight it reaches: stop here
-                bar.finish();
-                std::string kept;
-                if (last) {
-                    util::write_checkpoint(ck.save, *last);
-                    kept = "; " + ck.save + " keeps the state after step " + std::to_string(last->step);
-                }
-                DL_THROW(Error, "training diverged: the loss is " << batch_loss << " at step " << run.step + 1
-                                                                   << " (learning rate " << optimizer.lr()
-                                                                   << "); the rate is probably too high: try --lr "
-                                                                   << optimizer.lr() / 10 << " or --clip-norm 1"
-                                                                   << kept);
-            }
-            correct += count_correct(loss.predict(logits), batch.targets);
-            model.backward(loss.backward());
-            if (options.clip_value > 0) clip_grad_value(grads, static_cast<float>(options.clip_value));
-            if (options.clip_norm > 0) clip_grad_norm(grads, static_cast<float>(options.clip_norm));
-            if (schedule.active()) optimizer.set_lr(schedule.lr(run.evaluations, run.step));
-            optimizer.step(params);
-            loss_sum += static_cast<double>(batch_loss) * static_cast<double>(batch.targets.size());
-            seen += batch.targets.size();
-            bar.advance("loss " + util::format_fixed(loss_sum / static_cast<double>(seen), 4));
-            if (last && detail::interrupted != 0) {   // Ctrl-C: keep the last evaluation's state, then stop
-                bar.finish();
-                util::write_checkpoint(ck.save, *last);
-                DL_THROW(Error, "interrupted at step " << run.step + 1 << ": saved the state after step " << last->step
-                                                       << " to " << ck.save << " (--resume " << ck.save
-                                                       << " continues from there)");
-            }
-        }
-        EpochMetrics m;
-        m.seconds = timer.seconds();
-        bar.finish();
-        m.epoch = ++run.evaluations;
-        m.step = run.step;
-        m.train_loss = loss_sum / static_cast<double>(seen);
-        m.train_acc = static_cast<double>(correct) / static_cast<double>(seen);
-        m.examples_per_s = static_cast<double>(seen) / m.seconds;
-        m.lr = optimizer.lr();
-        const Evaluation v = evaluate_language_model(model, validation);
-        m.val_loss = v.loss;
-        m.val_acc = v.accuracy;
-        run.history.push_back(m);
-        if (options.progress)
-            std::cout << "step " << m.step << '/' << total_steps << "  loss " << util::format_fixed(m.train_loss, 4)
-                      << "  val_loss " << util::format_fixed(m.val_loss, 4) << " nats/char ("
-                      << util::format_fixed(m.val_loss / std::numbers::ln2, 3) << " bits/char)  val_acc "
-                      << util::format_fixed(m.val_acc, 4) << "  " << util::format_fixed(m.seconds, 1) << " s  "
-                      << static_cast<long long>(m.examples_per_s) << " chars/s" << std::endl;
-        if (options.on_eval) options.on_eval(m);
-        run.position = streams ? streams->position() : 0;
-        run.carried = streams ? model.carried_state() : std::vector<Tensor>{};
-        if (!ck.save.empty()) {
-            last = make_lm_checkpoint(ck.kind, model, optimizer, rng, run);
-            if (run.evaluations % ck.save_every == 0 || run.step == total_steps) util::write_checkpoint(ck.save, *last);
-        }
-    }
-    optimizer.set_lr(base_lr);
-    return run.history;
+    LanguageModelTask task(model, optimizer, train, validation, options, rng);
+    const Checkpoints& ck = options.checkpoints;
+    RunState run;
+    if (!ck.resume.empty()) run = task.restore(util::read_checkpoint(ck.resume), ck.resume);
+    return run_loop(task,
+                    {.unit = LoopOptions::Unit::steps,
+                     .length = options.steps,
+                     .steps_per_interval = options.eval_every,
+                     .lr = options.lr,
+                     .schedule = options.schedule,
+                     .step = {.clip_value = options.clip_value, .clip_norm = options.clip_norm},
+                     .progress = options.progress,
+                     .on_interval = options.on_eval,
+                     .checkpoints = ck},
+                    std::move(run));
 }
 
 long load_language_model(const std::string& source, const std::string& kind, nn::LanguageModel& model) {

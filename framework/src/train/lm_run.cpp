@@ -88,6 +88,7 @@ std::vector<EpochMetrics> train_with_samples(nn::LanguageModel& model, const dat
     Rng sample_rng(opt.seed + 1);
     auto optimizer = optim::make_optimizer(opt.optimizer_options());
     fit.steps = run.steps, fit.eval_every = run.eval_every, fit.batch_size = opt.batch_size, fit.seq_len = run.seq_len;
+    fit.lr = opt.lr;
     fit.progress = true;
     fit.on_eval = [&](const EpochMetrics& m) {
         csv.write(m);

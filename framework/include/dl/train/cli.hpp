@@ -37,7 +37,7 @@ struct CommonOptions {
     double clip_norm = 0, clip_value = 0;    // --clip-norm, --clip-value (chapter 4; 0: off)
 
     optim::OptimizerOptions optimizer_options() const {
-        return {optimizer, lr, momentum, beta1, beta2, eps, weight_decay, rho};
+        return {optimizer, momentum, beta1, beta2, eps, weight_decay, rho};
     }
 };
 

@@ -1,5 +1,5 @@
 #pragma once
-// The training loop of the language models (chapters 6 and 7): steps rather than epochs, an
+// Training a language model (chapters 6 and 7), in the shared loop (dl/train/loop.hpp): steps rather than epochs, an
 // evaluation every `eval_every` steps (one row of metrics.csv: an "epoch" is an interval), losses
 // in nats per character, and checkpoints that carry the recurrent state and the data position.
 
@@ -24,6 +24,7 @@ struct LmFitOptions {
     long steps = 2000;
     long eval_every = 500;
     std::size_t batch_size = 32, seq_len = 64;
+    double lr = 1e-3;                                // the base learning rate η (the schedule's start)
     std::string batching = "streams";
     double clip_norm = 1.0, clip_value = 0;          // 0: off
     optim::ScheduleOptions schedule = {};

@@ -1,5 +1,5 @@
 #pragma once
-// Everything train::fit needs to continue a run exactly, to and from a checkpoint file
+// Everything the training loop (dl/train/loop.hpp) needs to continue a run exactly, to and from a checkpoint file
 // (dl/util/checkpoint.hpp): the model's parameters, buffers and layer generators (dropout's),
 // the optimizer's state, the shuffling generator and the last epoch's order of the examples, the
 // epoch and step counts, the metrics so far, and early stopping's state with its best weights.
@@ -12,6 +12,7 @@
 #include "dl/ops/early_stopping.hpp"
 #include "dl/optim/optimizer.hpp"
 #include "dl/rng.hpp"
+#include "dl/train/loop.hpp"
 #include "dl/train/trainer.hpp"
 #include "dl/util/checkpoint.hpp"
 
@@ -19,15 +20,6 @@
 #include <vector>
 
 namespace dl::train {
-
-// fit()'s own state between epochs.
-struct RunState {
-    int epoch = 0;        // epochs completed
-    long step = 0;        // optimizer steps taken
-    std::vector<EpochMetrics> history;
-    EarlyStoppingState stopping;
-    std::vector<Tensor> best_weights;   // early stopping's best epoch: the parameters', then the buffers'
-};
 
 // The checkpoint of a run after run.epoch epochs. `kind` names the model (the program and its
 // summary); the optimizer's name is added to it.

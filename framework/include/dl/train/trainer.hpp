@@ -1,6 +1,6 @@
 #pragma once
-// The training loop every chapter shares: mini-batches, forward, loss, backward, optimizer step,
-// and the metrics of each epoch.
+// Training a classifier (chapters 1-5): epochs of shuffled mini-batches of a dataset, each a
+// train_step() of the model (dl/train/step.hpp) inside the shared loop (dl/train/loop.hpp).
 
 #include "dl/data/dataset.hpp"
 #include "dl/nn/loss.hpp"
@@ -8,6 +8,7 @@
 #include "dl/optim/optimizer.hpp"
 #include "dl/optim/schedule.hpp"
 #include "dl/rng.hpp"
+#include "dl/train/loop.hpp"
 #include "dl/train/cli.hpp"
 
 #include <functional>
@@ -15,24 +16,10 @@
 
 namespace dl::train {
 
-// One row of metrics.csv.
-struct EpochMetrics {
-    int epoch = 0;
-    double train_loss = 0, train_acc = 0;   // averaged over the epoch's batches, as they trained
-    double val_loss = 0, val_acc = 0;       // on the validation set after the epoch
-    double seconds = 0;                     // training time of the epoch (evaluation excluded)
-    double examples_per_s = 0;
-    double lr = 0;                          // the learning rate of the epoch's last step
-    long step = 0;                          // optimizer steps so far (the language models' x axis)
-};
-
-struct Evaluation {
-    double loss = 0, accuracy = 0;
-};
-
 struct FitOptions {
     int epochs = 10;
     std::size_t batch_size = 32;
+    double lr = 0.1;        // the base learning rate η (the schedule's start)
     bool progress = true;   // a progress bar on a terminal, and one line per epoch (on any output)
     std::function<void(const EpochMetrics&)> on_epoch = {};   // after each epoch (print, write CSV)
     // Chapter 4: stop when the validation loss has not improved for this many epochs, and end with
@@ -44,20 +31,13 @@ struct FitOptions {
     // shifts); it draws from its own generator, so the batches are the same with it as without.
     std::function<void(Tensor& batch)> augment = {};
     optim::ScheduleOptions schedule = {};   // chapter 3: the learning rate by epoch and step (default: constant)
-    // Checkpoints (dl/train/resume.hpp). `save`: written after every `save_every`-th epoch and after
-    // the last, atomically (a crash mid-write leaves the previous one whole); with `save` set, Ctrl-C
-    // writes the last finished epoch's state there and stops. `resume`: continue the run that file
-    // holds; `epochs` stays the total, so resuming after 3 of 10 epochs trains 7 more, and the metrics
-    // returned are all 10 epochs'. `kind` names the model (program and summary): a checkpoint of
-    // another model or optimizer is refused.
-    struct Checkpoints {
-        int save_every = 1;
-        std::string save, resume, kind;
-    };
+    // Checkpoints (dl/train/loop.hpp, dl/train/resume.hpp); save_every counts epochs. Resuming
+    // after 3 of 10 epochs trains 7 more, and the metrics returned are all 10 epochs'.
+    using Checkpoints = train::Checkpoints;
     Checkpoints checkpoints = {};
 };
 
-// The options every chapter's command line sets (--lr-schedule ..., --early-stop, --clip-norm,
+// The options every chapter's command line sets (--lr, --lr-schedule ..., --early-stop, --clip-norm,
 // --clip-value, --save, --save-every, --resume) copied into `options`, which keeps everything else.
 FitOptions with_common_options(FitOptions options, const train::CommonOptions& common);
 
@@ -78,6 +58,8 @@ void check_run_checkpoints(const train::CommonOptions& common, const std::vector
 Evaluation evaluate(nn::Sequential& model, nn::Loss& loss, const data::Dataset& data, std::size_t batch_size = 256);
 
 // Trains for options.epochs epochs; the batches are shuffled with rng. Returns every epoch's metrics.
+// A NaN or infinite loss stops with an error naming the epoch and step; with checkpoints.save set,
+// the last finished epoch's state is written first, as it is on Ctrl-C.
 std::vector<EpochMetrics> fit(nn::Sequential& model, nn::Loss& loss, optim::Optimizer& optimizer,
                               const data::Dataset& train, const data::Dataset& validation,
                               const FitOptions& options, Rng& rng);
