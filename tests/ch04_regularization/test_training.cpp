@@ -4,7 +4,14 @@
 #include "dl/nn/loss.hpp"
 #include "dl/nn/models.hpp"
 #include "dl/nn/regularization.hpp"
+#include "dl/data/batches.hpp"
 #include "dl/ops/batchnorm.hpp"
+#include "dl/ops/clipping.hpp"
+#include "dl/ops/l2.hpp"
+#include "dl/ops/optimizers.hpp"
+#include "dl/ops/schedules.hpp"
+#include "dl/testing/checks.hpp"
+#include "dl/testing/threads.hpp"
 #include "dl/optim/optimizer.hpp"
 #include "dl/testing/reference_curve.hpp"
 #include "dl/train/trainer.hpp"
@@ -143,4 +150,52 @@ TEST_CASE("the fused batch-norm forward (given, for the benchmark) matches float
         REQUIRE(running_mean[d] == Approx(0.1 * mean).epsilon(1e-10));
         REQUIRE(running_var[d] == Approx(0.9 + 0.1 * var * N / (N - 1)).epsilon(1e-10));
     }
+}
+
+TEST_CASE("ch04.clip_grad_norm fit() is the training step written out by hand, bit for bit", "[ch04][exercise]") {
+    // What every chapter's step does, in this order: zero the gradients, forward, loss, backward,
+    // clip by the global norm, add the L2 term λθ (Adam's coupled --weight-decay), update at the
+    // schedule's rate. A change to the step's arithmetic or its order fails here, on any machine.
+    const testing::Threads one(1);
+    const double lr = 0.01, lambda = 0.01, clip = 0.5;
+    auto make = [](Rng& rng) { return nn::mlp({2}, {8}, 2, nn::Activation::tanh, rng); };
+    Rng data_rng(21);
+    const data::Dataset train = data::make_blobs(60, data_rng), valid = data::make_blobs(20, data_rng);
+    nn::SoftmaxCrossEntropy loss;
+
+    Rng rng_fit(5);
+    nn::Sequential fitted = make(rng_fit);
+    optim::Optimizer adam({.name = "adam", .weight_decay = lambda});
+    train::fit(fitted, loss, adam, train, valid,
+               {.epochs = 2, .batch_size = 16, .lr = lr, .progress = false, .clip_norm = clip,
+                .schedule = {.kind = "cosine"}},
+               rng_fit);
+
+    Rng rng(5);
+    nn::Sequential model = make(rng);
+    model.set_input_grad_needed(false);
+    const auto params = model.parameters();
+    std::vector<Tensor*> grads;
+    std::vector<Tensor> m, v;
+    for (auto* p : params) grads.push_back(&p->grad), m.emplace_back(p->value.shape(), 0.0f), v.emplace_back(p->value.shape(), 0.0f);
+    data::BatchIterator batches(train.size(), 16, rng);
+    const long total = 2 * static_cast<long>(batches.batches_per_epoch());   // 4 batches an epoch (the last of 12)
+    long step = 0;
+    Tensor x;
+    std::vector<int> labels;
+    for (int epoch = 0; epoch < 2; ++epoch)
+        for (auto idx = batches.next(); !idx.empty(); idx = batches.next(), ++step) {
+            data::gather(x, labels, train, idx);
+            for (auto* p : params) p->zero_grad();
+            (void)loss.forward(model.forward(x, nn::Mode::train), labels);
+            model.backward(loss.backward());
+            clip_grad_norm(grads, static_cast<float>(clip));
+            const float rate = static_cast<float>(cosine_annealing(lr, 0.0, step, total));
+            for (std::size_t i = 0; i < params.size(); ++i) {
+                l2_backward(params[i]->grad, params[i]->value, static_cast<float>(lambda));
+                adam_step(params[i]->value, m[i], v[i], params[i]->grad, step + 1, rate, 0.9f, 0.999f, 1e-8f);
+            }
+        }
+    REQUIRE(step == total);
+    REQUIRE(testing::same_bits(model.parameters(), fitted.parameters()));
 }
