@@ -1,6 +1,6 @@
 // bench_attention: chapter 7's kernel, causal scaled dot-product attention forward in float32 for
 // N = 8 problems (a batch of 2 sequences × 4 heads) of T positions and head size d:
-//   BM_attention/<variant>/<T>/<d>/threads:<t>
+//   BM_attention/<variant>/<T>/<d>/threads:<t>, a row for each variant in dl::attention_variants<float>:
 //     naive       attention_forward: the scores S = Q Kᵀ/√d materialised as [N, T, T], masked,
 //                 softmaxed in place, then O = P V (one GEMM per problem and product)
 //     blockwise   attention_blockwise_forward: blocks of 64 queries × 64 keys with an online
@@ -31,6 +31,7 @@
 #include <limits>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace {
@@ -48,35 +49,32 @@ struct Problem {
         }
     }
     double flops() const { return 4.0 * static_cast<double>(N * d) * static_cast<double>(T * (T + 1) / 2); }
-    double bytes(bool naive) const {
+    // The naive row writes and rereads the scores; any other row streams them, as blockwise does.
+    double bytes(std::string_view variant) const {
         const double f = sizeof(float), nt = static_cast<double>(N * T), hd = static_cast<double>(d);
-        if (naive) return f * (4.0 * nt * hd + 5.0 * nt * static_cast<double>(T));
+        if (variant == "naive") return f * (4.0 * nt * hd + 5.0 * nt * static_cast<double>(T));
         double keys_seen = 0;   // Σ over query blocks of the keys up to the block's last row
         for (std::size_t i0 = 0; i0 < T; i0 += block) keys_seen += static_cast<double>(std::min(i0 + block, T));
         return f * (2.0 * nt * hd + 2.0 * static_cast<double>(N) * hd * keys_seen);
     }
 };
 
-void bm_attention(benchmark::State& state, bool naive, std::size_t T, std::size_t d, int threads,
-                  const std::optional<dl::bench::Peak>* peak) {
+void bm_attention(benchmark::State& state, dl::AttentionVariant<float> variant, std::size_t T, std::size_t d,
+                  int threads, const std::optional<dl::bench::Peak>* peak) {
     omp_set_num_threads(threads);
     const Problem p(T, d);
+    const std::string what = std::string("attention ") + variant.name;
     dl::Tensor O, P;
-    const auto run = [&] {
-        if (naive)
-            dl::attention_forward(O, P, p.Q, p.K, p.V, true);
-        else
-            dl::attention_blockwise_forward(O, p.Q, p.K, p.V, true, block);
-    };
+    const auto run = [&] { variant.fn(O, P, p.Q, p.K, p.V, true, block); };
     const auto validate = [&]() -> std::string {
         dl::TensorD ref, ref_P;
         dl::attention_forward(ref, ref_P, dl::tensor_cast<double>(p.Q), dl::tensor_cast<double>(p.K),
                               dl::tensor_cast<double>(p.V), true);
         O = dl::Tensor({N, T, d}, std::numeric_limits<float>::quiet_NaN());
         run();
-        return dl::bench::compare_to_reference(naive ? "attention naive" : "attention blockwise", "O", O, ref);
+        return dl::bench::compare_to_reference(what, "O", O, ref);
     };
-    if (!dl::bench::validated(state, naive ? "attention naive" : "attention blockwise", validate)) return;
+    if (!dl::bench::validated(state, what, validate)) return;
     const double cpu0 = dl::bench::thread_cpu_seconds(), wall0 = dl::bench::wall_seconds();
     for (auto _ : state) {
         run();
@@ -85,8 +83,8 @@ void bm_attention(benchmark::State& state, bool naive, std::size_t T, std::size_
     const double seconds = threads == 1 ? dl::bench::thread_cpu_seconds() - cpu0 : dl::bench::wall_seconds() - wall0;
     const double calls = static_cast<double>(state.iterations());
     state.counters["FLOPS"] = benchmark::Counter(p.flops() * calls / seconds);
-    state.counters["BYTES"] = benchmark::Counter(p.bytes(naive) * calls / seconds);
-    dl::bench::add_peak_counters(state, *peak, p.flops(), p.bytes(naive), seconds, threads);
+    state.counters["BYTES"] = benchmark::Counter(p.bytes(variant.name) * calls / seconds);
+    dl::bench::add_peak_counters(state, *peak, p.flops(), p.bytes(variant.name), seconds, threads);
 }
 
 }  // namespace
@@ -109,11 +107,10 @@ int main(int argc, char** argv) {
     for (const std::size_t d : heads)
         for (const int t : thread_counts)
             for (const std::size_t T : lengths)
-                for (const bool naive : {true, false}) {
+                for (const auto& variant : dl::attention_variants<float>) {
                     std::ostringstream name;
-                    name << "BM_attention/" << (naive ? "naive" : "blockwise") << "/" << T << "/" << d
-                         << "/threads:" << t;
-                    benchmark::RegisterBenchmark(name.str().c_str(), bm_attention, naive, T, d, t, &peak)
+                    name << "BM_attention/" << variant.name << "/" << T << "/" << d << "/threads:" << t;
+                    benchmark::RegisterBenchmark(name.str().c_str(), bm_attention, variant, T, d, t, &peak)
                         ->Unit(benchmark::kMicrosecond);
                 }
     benchmark::RunSpecifiedBenchmarks();

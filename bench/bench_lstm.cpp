@@ -1,7 +1,8 @@
 // bench_lstm: chapter 6's kernel, the float32 LSTM step of the chapter's language model
 // (D = 64 inputs, H hidden units, a batch of B = 32 sequences):
 //   BM_lstm_step/<variant>/<H>/<B>/threads:<t>    one step forward: gates = [x, h] Wᵀ + b (W [4H, D+H]),
-//                                                 then i, f, g, o, c and h
+//                                                 then i, f, g, o, c and h: each variant in
+//                                                 dl::lstm_step_variants<float>, then the reference row
 //     naive            lstm_cell_forward_naive: each gate its own loops over its block of W
 //     fused            lstm_cell_forward: one gemm_blocked for the four gates + one pointwise pass
 //     fused_openblas   the same with OpenBLAS's cblas_sgemm: the ceiling
@@ -33,6 +34,7 @@
 #include <limits>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace {
@@ -62,13 +64,12 @@ struct Problem {
 using dl::bench::compare_to_reference;
 using dl::bench::wall_seconds;
 
-enum class Step { naive, fused, fused_openblas };
-
-void step(Step v, dl::StepCache<float>& s, const Problem& p) {
-    if (v == Step::naive) dl::lstm_cell_forward_naive(s, p.x, p.h, p.c, p.W, p.b);
-    else if (v == Step::fused) dl::lstm_cell_forward(s, p.x, p.h, p.c, p.W, p.b);
-    else dl::lstm_cell_forward(s, p.x, p.h, p.c, p.W, p.b, &dl::bench::gemm_openblas);
-}
+// The reference row: the fused cell on OpenBLAS's GEMM.
+constexpr dl::LstmStepVariant<float> fused_openblas{
+    "fused_openblas", [](dl::StepCache<float>& s, const dl::Tensor& x, const dl::Tensor& h_prev,
+                         const dl::Tensor& c_prev, const dl::Tensor& W, const dl::Tensor& b) {
+        dl::lstm_cell_forward(s, x, h_prev, c_prev, W, b, &dl::bench::gemm_openblas);
+    }};
 
 void report(benchmark::State& state, const std::optional<dl::bench::Peak>& peak, double flops, double tokens,
             double cpu0, double wall0, int threads) {
@@ -79,7 +80,8 @@ void report(benchmark::State& state, const std::optional<dl::bench::Peak>& peak,
     dl::bench::add_peak_counters(state, peak, flops, 0, seconds, threads);
 }
 
-void bm_step(benchmark::State& state, Step v, std::size_t H, int threads, const std::optional<dl::bench::Peak>* peak) {
+void bm_step(benchmark::State& state, dl::LstmStepVariant<float> variant, std::size_t H, int threads,
+             const std::optional<dl::bench::Peak>* peak) {
     omp_set_num_threads(threads);
     const Problem p(H);
     dl::StepCache<float> s;
@@ -89,14 +91,14 @@ void bm_step(benchmark::State& state, Step v, std::size_t H, int threads, const 
                                     dl::tensor_cast<double>(p.c), dl::tensor_cast<double>(p.W), dl::tensor_cast<double>(p.b));
         const float nan = std::numeric_limits<float>::quiet_NaN();
         s.h = dl::Tensor({B, H}, nan), s.c = dl::Tensor({B, H}, nan);
-        step(v, s, p);
+        variant.fn(s, p.x, p.h, p.c, p.W, p.b);
         std::string e = compare_to_reference("lstm step", "h", s.h, ref.h);
         return e.empty() ? compare_to_reference("lstm step", "c", s.c, ref.c) : e;
     };
     if (!dl::bench::validated(state, "lstm step", validate)) return;
     const double cpu0 = dl::bench::thread_cpu_seconds(), wall0 = wall_seconds();
     for (auto _ : state) {
-        step(v, s, p);
+        variant.fn(s, p.x, p.h, p.c, p.W, p.b);
         benchmark::ClobberMemory();
     }
     report(state, *peak, p.step_flops(), static_cast<double>(B), cpu0, wall0, threads);
@@ -176,15 +178,15 @@ int main(int argc, char** argv) {
                 s << kind << variant << "/" << H << "/" << B << "/threads:" << t;
                 return s.str();
             };
-            if (t == 1)   // the textbook loops: the rung below, one thread
-                benchmark::RegisterBenchmark(name("BM_lstm_step/", "naive").c_str(), bm_step, Step::naive, H, t, &peak)
+            for (const auto& variant : dl::lstm_step_variants<float>) {
+                if (t > 1 && std::string_view(variant.name) == "naive") continue;   // the rung below: one thread
+                benchmark::RegisterBenchmark(name("BM_lstm_step/", variant.name).c_str(), bm_step, variant, H, t, &peak)
                     ->Unit(benchmark::kMicrosecond);
-            benchmark::RegisterBenchmark(name("BM_lstm_step/", "fused").c_str(), bm_step, Step::fused, H, t, &peak)
-                ->Unit(benchmark::kMicrosecond);
-            benchmark::RegisterBenchmark(name("BM_lstm_step/", "fused_openblas").c_str(),
+            }
+            benchmark::RegisterBenchmark(name("BM_lstm_step/", fused_openblas.name).c_str(),
                                          [](benchmark::State& s, std::size_t h, int threads) {
                                              openblas_set_num_threads(threads);
-                                             bm_step(s, Step::fused_openblas, h, threads, &peak);
+                                             bm_step(s, fused_openblas, h, threads, &peak);
                                              openblas_set_num_threads(1);
                                          },
                                          H, t)

@@ -21,13 +21,11 @@ struct Family {
     void (*run)(dl::cuda::bench::Bench&);
 };
 
+// The kernel families, from cuda/families.txt (a new one is a line there and one bench_<family>.cpp).
 constexpr Family families[] = {
-    {"gemm", dl::cuda::bench::bench_gemm},
-    {"conv", dl::cuda::bench::bench_conv},
-    {"softmax", dl::cuda::bench::bench_softmax},
-    {"layernorm", dl::cuda::bench::bench_layernorm},
-    {"lstm", dl::cuda::bench::bench_lstm},
-    {"attention", dl::cuda::bench::bench_attention},
+#define DLFS_CUDA_FAMILY(name) {#name, dl::cuda::bench::bench_##name},
+#include "families.inc"
+#undef DLFS_CUDA_FAMILY
 };
 
 int usage(const std::string& message) {

@@ -21,14 +21,11 @@ struct Family {
     void (*run)(dl::cuda::check::Checker&);
 };
 
-// The kernel families; a new one is one line here and one check_<family>.cpp.
+// The kernel families, from cuda/families.txt (a new one is a line there and one check_<family>.cpp).
 constexpr Family families[] = {
-    {"gemm", dl::cuda::check::check_gemm},
-    {"conv", dl::cuda::check::check_conv},
-    {"softmax", dl::cuda::check::check_softmax},
-    {"layernorm", dl::cuda::check::check_layernorm},
-    {"lstm", dl::cuda::check::check_lstm},
-    {"attention", dl::cuda::check::check_attention},
+#define DLFS_CUDA_FAMILY(name) {#name, dl::cuda::check::check_##name},
+#include "families.inc"
+#undef DLFS_CUDA_FAMILY
 };
 
 int usage(const char* message) {

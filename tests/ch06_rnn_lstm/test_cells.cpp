@@ -1,6 +1,7 @@
 // The recurrent cells and their unrolled sequences: finite differences in double through several
-// steps (the starting state included), the fused LSTM against the per-gate one, and the contract
-// (inputs' gradients overwritten, weights' accumulated, bad shapes refused).
+// steps (the starting state included), every step in lstm_step_variants (the fused LSTM) against the
+// per-gate one, and the contract (inputs' gradients overwritten, weights' accumulated, bad shapes
+// refused).
 #include "dl/ops/rnn.hpp"
 #include "dl/testing/checks.hpp"
 #include "dl/testing/gradcheck.hpp"
@@ -9,6 +10,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <array>
 #include <cmath>
 
 using namespace dl;
@@ -145,23 +147,28 @@ TEST_CASE("ch06.lstm_cell_forward_naive reads each gate's own block of W and b (
         }
 }
 
-TEST_CASE("ch06.lstm_cell_forward (one GEMM for the four gates) equals the per-gate cell", "[ch06][exercise]") {
+TEST_CASE("ch06.lstm_cell_forward (every row of lstm_step_variants) equals the per-gate cell, with one GEMM for "
+          "the four gates",
+          "[ch06][exercise]") {
     // Awkward sizes: a batch of 1, primes, H not a multiple of any tile, D larger and smaller than H.
     for (const auto [B, D, H] : {std::array<std::size_t, 3>{1, 1, 1}, {3, 5, 7}, {2, 17, 3}, {5, 3, 19}}) {
         const TensorD x = random_tensor<double>({B, D}, 10 + B), h_prev = random_tensor<double>({B, H}, 11);
         const TensorD c_prev = random_tensor<double>({B, H}, 12), W = random_tensor<double>({4 * H, D + H}, 13, 0.5);
         const TensorD b = random_tensor<double>({4 * H}, 14);
-        StepCache<double> naive, fused;
-        fused.gates = TensorD({B, 4 * H}, std::nan(""));   // an unwritten element cannot pass
-        fused.h = TensorD({B, H}, std::nan(""));
+        StepCache<double> naive;
         lstm_cell_forward_naive(naive, x, h_prev, c_prev, W, b);
-        lstm_cell_forward(fused, x, h_prev, c_prev, W, b);
-        INFO("B = " << B << ", D = " << D << ", H = " << H);
-        require_close(fused.gates, naive.gates, 1e-12, 1e-14, "gates");
-        require_close(fused.c, naive.c, 1e-12, 1e-14, "c");
-        require_close(fused.tanh_c, naive.tanh_c, 1e-12, 1e-14, "tanh c");
-        require_close(fused.h, naive.h, 1e-12, 1e-14, "h");
-        require_close(fused.z, naive.z, 0, 0, "z");
+        for (const auto& variant : lstm_step_variants<double>) {
+            StepCache<double> s;
+            s.gates = TensorD({B, 4 * H}, std::nan(""));   // an unwritten element cannot pass
+            s.h = TensorD({B, H}, std::nan(""));
+            variant.fn(s, x, h_prev, c_prev, W, b);
+            INFO(variant.name << ": B = " << B << ", D = " << D << ", H = " << H);
+            require_close(s.gates, naive.gates, 1e-12, 1e-14, "gates");
+            require_close(s.c, naive.c, 1e-12, 1e-14, "c");
+            require_close(s.tanh_c, naive.tanh_c, 1e-12, 1e-14, "tanh c");
+            require_close(s.h, naive.h, 1e-12, 1e-14, "h");
+            require_close(s.z, naive.z, 0, 0, "z");
+        }
         // The GEMM it is given, called once for all four gates.
         StepCache<double> counted;
         gemm_calls = 0;

@@ -1,6 +1,7 @@
 // Attention: the naive forward against plain loops and hand-worked weights, its backward against
-// finite differences (with and without the causal mask), the block-wise online-softmax forward
-// against the naive one on awkward lengths and blocks, and multi-head self-attention.
+// finite differences (with and without the causal mask), every forward in attention_variants (the
+// block-wise online softmax) against the naive one on awkward lengths and blocks, and multi-head
+// self-attention.
 #include "dl/ops/attention.hpp"
 #include "dl/testing/checks.hpp"
 #include "dl/testing/gradcheck.hpp"
@@ -119,34 +120,48 @@ TEST_CASE("ch07.attention_backward matches finite differences for Q, K and V, wi
     }
 }
 
-TEST_CASE("ch07.attention_blockwise_forward equals the naive attention on awkward lengths and blocks",
+TEST_CASE("ch07.attention_blockwise_forward (every row of attention_variants) equals the naive attention on "
+          "awkward lengths and blocks",
           "[ch07][exercise]") {
-    // Lengths 1, primes, and others that are not a multiple of the block; blocks of 1, 3, 16, 64.
+    // Lengths 1, primes, and others that are not a multiple of the block; blocks of 1, 3, 16, 64
+    // (a row without blocks, the naive one, ignores them).
     for (const std::size_t T : {1, 2, 3, 7, 13, 31, 64, 67, 127})
-        for (const std::size_t block : {1, 3, 16, 64})
-            for (const bool causal : {false, true}) {
-                const std::size_t N = 2, d = 8;
-                const TensorD Q = random_tensor<double>({N, T, d}, 12 + T), K = random_tensor<double>({N, T, d}, 13 + T),
-                              V = random_tensor<double>({N, T, d}, 14 + T);
-                TensorD naive, P, blockwise({N, T, d}, std::nan(""));
-                attention_forward(naive, P, Q, K, V, causal);
-                attention_blockwise_forward(blockwise, Q, K, V, causal, block);
-                INFO("T " << T << ", block " << block << ", causal " << causal);
-                require_close(blockwise, naive, 1e-11, 1e-12, "O");
-            }
+        for (const bool causal : {false, true}) {
+            const std::size_t N = 2, d = 8;
+            const TensorD Q = random_tensor<double>({N, T, d}, 12 + T), K = random_tensor<double>({N, T, d}, 13 + T),
+                          V = random_tensor<double>({N, T, d}, 14 + T);
+            TensorD naive, P;
+            attention_forward(naive, P, Q, K, V, causal);
+            for (const auto& variant : attention_variants<double>)
+                for (const std::size_t block : {1, 3, 16, 64}) {
+                    TensorD O({N, T, d}, std::nan("")), P_variant;
+                    variant.fn(O, P_variant, Q, K, V, causal, block);
+                    INFO(variant.name << ": T " << T << ", block " << block << ", causal " << causal);
+                    require_close(O, naive, 1e-11, 1e-12, "O");
+                }
+        }
     // Scores big enough that e^s overflows without the running maximum, and keys ≠ queries.
     const TensorD Q = random_tensor<double>({1, 9, 4}, 15, 30.0), K = random_tensor<double>({1, 23, 4}, 16, 30.0),
                   V = random_tensor<double>({1, 23, 4}, 17);
-    TensorD naive, P, blockwise;
+    TensorD naive, P;
     attention_forward(naive, P, Q, K, V, false);
-    attention_blockwise_forward(blockwise, Q, K, V, false, 5);
-    require_close(blockwise, naive, 1e-10, 1e-12, "O with huge scores");
-    Tensor Of, Pf, Bf;   // float, the model's type, at its sizes
+    for (const auto& variant : attention_variants<double>) {
+        TensorD O({1, 9, 4}, std::nan("")), P_variant;
+        variant.fn(O, P_variant, Q, K, V, false, 5);
+        INFO(variant.name);
+        require_close(O, naive, 1e-10, 1e-12, "O with huge scores");
+    }
+    Tensor Of, Pf;   // float, the model's type, at its sizes
     const Tensor Qf = random_tensor<float>({4, 128, 32}, 18), Kf = random_tensor<float>({4, 128, 32}, 19),
                  Vf = random_tensor<float>({4, 128, 32}, 20);
     attention_forward(Of, Pf, Qf, Kf, Vf, true);
-    attention_blockwise_forward(Bf, Qf, Kf, Vf, true, 64);
-    require_close(Bf, tensor_cast<double>(Of), 1e-4, 1e-5, "O in float");
+    for (const auto& variant : attention_variants<float>) {
+        Tensor O({4, 128, 32}, std::nanf("")), P_variant;
+        variant.fn(O, P_variant, Qf, Kf, Vf, true, 64);
+        INFO(variant.name);
+        require_close(O, tensor_cast<double>(Of), 1e-4, 1e-5, "O in float");
+    }
+    TensorD blockwise;
     CHECK(testing::throws_error([&] { attention_blockwise_forward(blockwise, Q, K, V, false, 0); }));
 }
 

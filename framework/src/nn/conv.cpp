@@ -6,7 +6,7 @@
 namespace dl::nn {
 
 std::size_t conv_algorithm_index(const std::string& name) {
-    for (std::size_t i = 0; i < conv2d_variants<float>.size(); ++i)
+    for (std::size_t i = 0; i < std::size(conv2d_variants<float>); ++i)
         if (name == conv2d_variants<float>[i].name) return i;
     DL_THROW(UsageError, "--conv must be naive or im2col, got '" << name << "'");
 }

@@ -82,6 +82,31 @@ template <class T>
 void attention_blockwise_forward(TensorT<T>& O, const TensorT<T>& Q, const TensorT<T>& K, const TensorT<T>& V,
                                  bool causal, std::size_t block = 64);
 
+// ---- The forward variants, in order of the ladder ----------------------------------------------
+// One signature for every row: O from Q, K, V as attention_forward computes it. P is where the
+// naive row keeps its [N, Tq, Tk] weights (the block-wise row never forms them and leaves P as it
+// was); block is the block-wise row's tile of queries and keys (the naive row has none).
+template <class T>
+using AttentionForwardFn = void (*)(TensorT<T>& O, TensorT<T>& P, const TensorT<T>& Q, const TensorT<T>& K,
+                                    const TensorT<T>& V, bool causal, std::size_t block);
+
+template <class T>
+struct AttentionVariant {
+    const char* name;
+    AttentionForwardFn<T> fn;
+};
+
+// Tests and benchmarks loop over this table: a new variant is one new line here.
+template <class T>
+inline constexpr AttentionVariant<T> attention_variants[] = {
+    {"naive",
+     [](TensorT<T>& O, TensorT<T>& P, const TensorT<T>& Q, const TensorT<T>& K, const TensorT<T>& V, bool causal,
+        std::size_t) { attention_forward(O, P, Q, K, V, causal); }},
+    {"blockwise",
+     [](TensorT<T>& O, TensorT<T>&, const TensorT<T>& Q, const TensorT<T>& K, const TensorT<T>& V, bool causal,
+        std::size_t block) { attention_blockwise_forward(O, Q, K, V, causal, block); }},
+};
+
 // ---- Multi-head causal self-attention ----------------------------------------------------------
 // What the forward keeps for the backward (every tensor resized by the forward).
 template <class T>

@@ -4,8 +4,6 @@
 
 #include "dl/tensor.hpp"
 
-#include <array>
-
 namespace dl {
 
 // Training (statistics of this batch):
@@ -56,9 +54,9 @@ struct BatchNormForwardVariant {
 
 // The benchmark loops over this table.
 template <class T>
-inline constexpr std::array<BatchNormForwardVariant<T>, 2> batchnorm_forward_variants{{
+inline constexpr BatchNormForwardVariant<T> batchnorm_forward_variants[] = {
     {"naive", &batchnorm_forward_train<T>},
     {"fused", &batchnorm_forward_train_fused<T>},
-}};
+};
 
 }  // namespace dl

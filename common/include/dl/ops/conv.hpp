@@ -12,7 +12,6 @@
 #include "dl/ops/gemm.hpp"
 #include "dl/tensor.hpp"
 
-#include <array>
 #include <cstddef>
 
 namespace dl {
@@ -102,7 +101,7 @@ struct Conv2dVariant {
 
 // The tests, the layer (--conv naive|im2col) and the benchmark loop over this table.
 template <class T>
-inline constexpr std::array<Conv2dVariant<T>, 2> conv2d_variants{{
+inline constexpr Conv2dVariant<T> conv2d_variants[] = {
     {"naive", &conv2d_forward_naive<T>, &conv2d_backward_naive<T>},
     {"im2col",
      [](TensorT<T>& Y, const TensorT<T>& X, const TensorT<T>& W, const TensorT<T>& b, Conv2dParams p) {
@@ -110,6 +109,6 @@ inline constexpr std::array<Conv2dVariant<T>, 2> conv2d_variants{{
      },
      [](TensorT<T>& dX, TensorT<T>& dW, TensorT<T>& db, const TensorT<T>& dY, const TensorT<T>& X,
         const TensorT<T>& W, Conv2dParams p) { conv2d_backward_im2col(dX, dW, db, dY, X, W, p); }},
-}};
+};
 
 }  // namespace dl

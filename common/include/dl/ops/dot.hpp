@@ -5,7 +5,6 @@
 //                  can keep many additions in flight
 // Both take two spans of equal length (a mismatch throws dl::Error, via DL_CHECK).
 
-#include <array>
 #include <span>
 
 namespace dl {
@@ -25,9 +24,9 @@ struct DotVariant {
 };
 
 template <class T>
-inline constexpr std::array<DotVariant<T>, 2> dot_variants{{
+inline constexpr DotVariant<T> dot_variants[] = {
     {"naive", &dot_naive<T>},
     {"unrolled", &dot_unrolled<T>},
-}};
+};
 
 }  // namespace dl

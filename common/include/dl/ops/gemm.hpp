@@ -16,7 +16,6 @@
 //   gemm_reordered  i-k-j: the innermost loop walks rows of B and C contiguously, and vectorises
 //   gemm_blocked    cache blocking + packing + a register-blocked micro-kernel + OpenMP threads
 
-#include <array>
 #include <cstddef>
 
 namespace dl {
@@ -48,10 +47,10 @@ struct GemmVariant {
 
 // Tests and benchmarks loop over this table: a new variant is one new line here.
 template <class T>
-inline constexpr std::array<GemmVariant<T>, 3> gemm_variants{{
+inline constexpr GemmVariant<T> gemm_variants[] = {
     {"naive", &gemm_naive<T>},
     {"reordered", &gemm_reordered<T>},
     {"blocked", &gemm_blocked<T>},
-}};
+};
 
 }  // namespace dl

@@ -81,6 +81,27 @@ void lstm_cell_backward(TensorT<T>& dx, TensorT<T>& dh_prev, TensorT<T>& dc_prev
                         const TensorT<T>& dh, const TensorT<T>& dc, const StepCache<T>& s, const TensorT<T>& c_prev,
                         const TensorT<T>& W);
 
+// The step's forward variants, in order of the ladder, under one signature (the fused row on its
+// default GEMM, gemm_blocked). Tests and benchmarks loop over this table: a new variant is one new
+// line here.
+template <class T>
+using LstmStepFn = void (*)(StepCache<T>& s, const TensorT<T>& x, const TensorT<T>& h_prev, const TensorT<T>& c_prev,
+                            const TensorT<T>& W, const TensorT<T>& b);
+
+template <class T>
+struct LstmStepVariant {
+    const char* name;
+    LstmStepFn<T> fn;
+};
+
+template <class T>
+inline constexpr LstmStepVariant<T> lstm_step_variants[] = {
+    {"naive", &lstm_cell_forward_naive<T>},
+    {"fused",
+     [](StepCache<T>& s, const TensorT<T>& x, const TensorT<T>& h_prev, const TensorT<T>& c_prev, const TensorT<T>& W,
+        const TensorT<T>& b) { lstm_cell_forward(s, x, h_prev, c_prev, W, b); }},
+};
+
 // ---- Whole sequences: unrolling, and backpropagation through time ---------------------------------
 // X: [B, T, D], h0 (and c0): [B, H], the state the sequence starts from (zero, or the last batch's
 // final state carried over: truncated BPTT). Y: [B, T, H], every step's h (resized). steps:
