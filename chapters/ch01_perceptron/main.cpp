@@ -12,9 +12,7 @@
 #include "dl/nn/loss.hpp"
 #include "dl/nn/sequential.hpp"
 #include "dl/ops/perceptron.hpp"
-#include "dl/train/metrics.hpp"
-#include "dl/train/trainer.hpp"
-#include "dl/train/cli.hpp"
+#include "dl/train/runs.hpp"
 #include "dl/util/progress.hpp"
 #include "dl/util/timer.hpp"
 
@@ -68,12 +66,6 @@ std::vector<train::EpochMetrics> train_perceptron(Perceptron& p, const data::Dat
     return history;
 }
 
-struct RunResult {
-    std::string run;
-    double test_accuracy = 0, test_loss = 0;
-    std::vector<train::EpochMetrics> history;
-};
-
 int run(int argc, const char* const argv[]) {
     train::Cli cli(program, "the perceptron and logistic regression (chapter 1)",
                   {.epochs = 10, .batch_size = 32, .lr = 0.1});
@@ -84,7 +76,7 @@ int run(int argc, const char* const argv[]) {
     if (!cli.parse(argc, argv)) return 0;
     const train::CommonOptions& opt = cli.common();
     // --save/--resume: a checkpoint per logistic regression (the perceptrons train again: seconds).
-    train::check_run_checkpoints(opt, {"logistic-blobs", "logistic-xor", "logistic-fashion"});
+    train::Runs runs(program, opt, {"logistic-blobs", "logistic-xor", "logistic-fashion"});
     if (!opt.resume.empty() && opt.epochs == 0)
         DL_THROW(UsageError, "--epochs 0: " << program << " trains its perceptrons again when it resumes (they have no "
                                             "checkpoint): give --epochs as the saved run did");
@@ -111,8 +103,6 @@ int run(int argc, const char* const argv[]) {
                                                                     << negative << ',' << positive);
 
     Rng rng(opt.seed);
-    train::MetricsCsv csv(out / "metrics.csv", /*with_run_column=*/true);
-    std::vector<RunResult> results;
     std::vector<util::BoundaryPicture> pictures;
 
     // Logistic regression with the shared training loop; returns its result and the model.
@@ -121,29 +111,29 @@ int run(int argc, const char* const argv[]) {
                             const data::Dataset& te, nn::Sequential& model, bool verbose) {
         nn::BinaryCrossEntropy loss;
         auto optimizer = optim::make_optimizer(opt.optimizer_options());
-        const train::FitOptions fit = train::with_run_checkpoints(
-            train::with_common_options({.epochs = epochs, .batch_size = opt.batch_size, .progress = verbose,
-                                        .on_epoch = [&](const train::EpochMetrics& m) { csv.write(m, name); }},
-                                       opt),
-            opt, name, std::string(program) + " run " + name + ", " + std::to_string(tr.size()) + " training examples\n" +
-                           nn::summary(model));
-        RunResult r{name, 0, 0, train::fit(model, loss, *optimizer, tr, va, fit, rng)};
+        const train::FitOptions fit =
+            runs.fit_options(name, {.epochs = epochs, .batch_size = opt.batch_size, .progress = verbose},
+                             std::to_string(tr.size()) + " training examples\n" + nn::summary(model));
+        train::RunResult r{name, train::fit(model, loss, *optimizer, tr, va, fit, rng)};
         const auto test = train::evaluate(model, loss, te);
         r.test_accuracy = test.accuracy, r.test_loss = test.loss;
         return r;
     };
     auto fit_perceptron = [&](const std::string& name, const data::Dataset& tr, const data::Dataset& va,
                               const data::Dataset& te, Perceptron& p) {
-        RunResult r{name, 0, 0, train_perceptron(p, tr, va, epochs, rng)};
-        for (const auto& m : r.history) csv.write(m, name);
+        train::RunResult r{name, train_perceptron(p, tr, va, epochs, rng)};
+        runs.write_rows(name, r.history);
         r.test_accuracy = perceptron_accuracy(p, te);
         r.test_loss = 1.0 - r.test_accuracy;
         return r;
     };
-    auto report = [&](const RunResult& r, const std::string& what) {
-        std::cout << "  " << std::left << std::setw(20) << r.run << " train acc " << util::format_fixed(r.history.back().train_acc, 3)
+    auto report = [&](train::RunResult r, const std::string& what) {
+        std::cout << "  " << std::left << std::setw(20) << r.name << " train acc " << util::format_fixed(r.history.back().train_acc, 3)
                   << "   test acc " << util::format_fixed(r.test_accuracy, 3) << "   " << what << '\n';
-        results.push_back(r);
+        r.details.set("test_accuracy", r.test_accuracy)
+            .set("train_accuracy", r.history.back().train_acc)
+            .set("epochs", static_cast<int>(r.history.size()));
+        runs.add(std::move(r));
     };
 
     // 1 and 2: the synthetic sets, each with its own validation and test sets.
@@ -186,27 +176,22 @@ int run(int argc, const char* const argv[]) {
     report(fit_logistic("logistic-fashion", tr, va, te, model, true), "(the headline)");
 
     // summary.json: the headline model at the top, every run under "runs".
-    const RunResult& headline = results.back();
+    const std::vector<train::RunResult>& results = runs.results();
+    const train::RunResult& headline = results.back();
     util::Json summary = train::summary_header(program, opt);
     summary.set("test_accuracy", headline.test_accuracy).set("test_loss", headline.test_loss);
     summary.set("val_loss", headline.history.back().val_loss);
     summary.set("params", count_parameters(model)).set("epochs", epochs);
     summary.set("examples_per_s", headline.history.back().examples_per_s);
     summary.set("classes", pair).set("optimizer", opt.optimizer).set("lr", opt.lr).set("quick", opt.quick);
-    util::Json runs = util::Json::object();
-    for (const auto& r : results)
-        runs.set(r.run, util::Json::object()
-                            .set("test_accuracy", r.test_accuracy)
-                            .set("train_accuracy", r.history.back().train_acc)
-                            .set("epochs", static_cast<int>(r.history.size())));
-    summary.set("runs", runs);
+    summary.set("runs", runs.summary());
     util::write_file_atomically(out / "summary.json", summary.dump());
 
     // The perceptron has no smooth loss: its "loss" is the error rate (the 0-1 loss), as its legend says.
     const std::vector<train::RunHistory> curves{{"perceptron (error rate)", results[results.size() - 2].history},
                                                 {"logistic (cross-entropy)", headline.history}};
     const bool plotted = train::plot_training_curves(curves, out / "curves.png", plot_mode,
-                                                     "Fashion-MNIST " + pair, (out / "metrics.csv").string());
+                                                     "Fashion-MNIST " + pair, runs.csv_path());
     if (plotted) util::plot_decision_boundaries(pictures, out / "boundaries.png", plot_mode);
     std::cout << "test accuracy (logistic regression, " << pair << "): " << util::format_fixed(headline.test_accuracy, 4)
               << "\nwrote " << (out / "metrics.csv").string() << ", " << (out / "summary.json").string();

@@ -14,9 +14,7 @@
 #include "dl/data/fashion_mnist.hpp"
 #include "dl/nn/loss.hpp"
 #include "dl/nn/models.hpp"
-#include "dl/train/metrics.hpp"
-#include "dl/train/trainer.hpp"
-#include "dl/train/cli.hpp"
+#include "dl/train/runs.hpp"
 #include "dl/util/plot.hpp"
 #include "dl/util/progress.hpp"
 
@@ -134,12 +132,6 @@ std::vector<std::string> parse_compare(const std::string& text, const std::strin
     return names;
 }
 
-struct RunSummary {
-    std::string optimizer;
-    double lr = 0, val_acc = 0, test_acc = 0, test_loss = 0, seconds = 0;
-    std::vector<train::EpochMetrics> history;
-};
-
 int run(int argc, const char* const argv[]) {
     train::Cli cli(program,
                   "optimizers: paths on 2-D test surfaces, then every optimizer on chapter 2's MLP (chapter 3)",
@@ -153,7 +145,7 @@ int run(int argc, const char* const argv[]) {
     const int hidden = cli.get<int>("hidden");
     if (hidden < 1) DL_THROW(UsageError, "--hidden must be at least 1, got " << hidden);
     const std::vector<std::string> compared = parse_compare(cli.get<std::string>("compare"), opt.optimizer);
-    train::check_run_checkpoints(opt, compared);   // --save/--resume: a checkpoint per optimizer's run
+    train::Runs runs(program, opt, compared);   // --save/--resume: a checkpoint per optimizer's run
     const int epochs = opt.quick ? std::min(opt.epochs, 2) : opt.epochs;
     const std::filesystem::path out = opt.out;
     const util::PlotMode plot_mode = util::parse_plot_mode(opt.plot);
@@ -194,19 +186,25 @@ int run(int argc, const char* const argv[]) {
     std::cout << '\n';
 
     // 2. The MLP with each optimizer: the same initial weights and the same batches for every one.
-    train::MetricsCsv csv(out / "metrics.csv", /*with_run_column=*/true);
     nn::SoftmaxCrossEntropy loss;
-    std::vector<RunSummary> results;
     std::size_t params = 0;
+    // The headline at --lr; each other optimizer at its usual rate for this network (its registry
+    // row: 1e-3 for the adaptive ones, as in their papers; SGD's from chapter 2; momentum's smaller, as its
+    // steps are about 1/(1 − μ) = 10 times longer).
+    const auto rate_of = [&](const std::string& name) {
+        return name == opt.optimizer ? opt.lr : optim::find_optimizer(name).usual_lr;
+    };
+    const auto seconds_of = [](const train::RunResult& r) {
+        double seconds = 0;
+        for (const auto& m : r.history) seconds += m.seconds;
+        return seconds;
+    };
     for (const auto& name : compared) {
         const bool headline = name == opt.optimizer;
         optim::OptimizerOptions o = opt.optimizer_options();
-        // Besides the headline, each optimizer at its usual rate for this network (its registry row:
-        // 1e-3 for the adaptive ones, as in their papers; SGD's from chapter 2; momentum's 5x smaller).
-        double lr = opt.lr;
+        const double lr = rate_of(name);
         if (!headline) {
             o.name = name;
-            lr = optim::find_optimizer(name).usual_lr;
             o.weight_decay = name == "adamw" ? 0.01 : 0.0;
         }
         Rng rng(opt.seed);
@@ -215,17 +213,12 @@ int run(int argc, const char* const argv[]) {
         params = count_parameters(model);
         auto optimizer = optim::make_optimizer(o);
         std::cout << name << " (lr " << lr << (headline ? ", the headline run" : "") << ")\n";
-        RunSummary r{name, lr};
+        train::RunResult r{name};
         // The same schedule (and any --early-stop, --clip-*) for every optimizer, from its own rate.
-        train::FitOptions fit = train::with_common_options(
-            {.epochs = epochs, .batch_size = opt.batch_size, .progress = true,
-             .on_epoch = [&](const train::EpochMetrics& m) { csv.write(m, name); }},
-            opt);
+        train::FitOptions fit =
+            runs.fit_options(name, {.epochs = epochs, .batch_size = opt.batch_size, .progress = true},
+                             std::to_string(fashion.train.size()) + " training images\n" + nn::summary(model));
         fit.lr = lr;
-        fit = train::with_run_checkpoints(fit, opt, name,
-                                          std::string(program) + " run " + name + ", " +
-                                              std::to_string(fashion.train.size()) + " training images\n" +
-                                              nn::summary(model));
         try {
             r.history = train::fit(model, loss, *optimizer, fashion.train, fashion.validation, fit, rng);
         } catch (const NotImplemented& e) {
@@ -234,30 +227,26 @@ int run(int argc, const char* const argv[]) {
             continue;
         }
         const auto test = train::evaluate(model, loss, fashion.test);
-        r.val_acc = r.history.back().val_acc, r.test_acc = test.accuracy, r.test_loss = test.loss;
-        for (const auto& m : r.history) r.seconds += m.seconds;
-        results.push_back(std::move(r));
+        r.test_accuracy = test.accuracy, r.test_loss = test.loss;
+        r.details.set("lr", lr)
+            .set("val_accuracy", r.history.back().val_acc)
+            .set("test_accuracy", r.test_accuracy)
+            .set("train_seconds", seconds_of(r));
+        runs.add(std::move(r));
     }
 
     std::cout << "\nFashion-MNIST, 784-" << hidden << "-10 MLP, " << epochs << " epochs of batch " << opt.batch_size
               << ":\n  optimizer        lr   val acc  test acc  train time\n";
-    for (const auto& r : results)
-        std::cout << "  " << std::left << std::setw(9) << r.optimizer << std::right << std::setw(9) << r.lr
-                  << std::setw(10) << util::format_fixed(r.val_acc, 4) << std::setw(10)
-                  << util::format_fixed(r.test_acc, 4) << std::setw(10) << util::format_fixed(r.seconds, 1) << " s\n";
-    const auto& best = *std::find_if(results.begin(), results.end(),
-                                     [&](const RunSummary& r) { return r.optimizer == opt.optimizer; });
-    std::cout << "headline: " << best.optimizer << ", test accuracy " << util::format_fixed(best.test_acc, 4) << '\n';
+    for (const auto& r : runs.results())
+        std::cout << "  " << std::left << std::setw(9) << r.name << std::right << std::setw(9) << rate_of(r.name)
+                  << std::setw(10) << util::format_fixed(r.history.back().val_acc, 4) << std::setw(10)
+                  << util::format_fixed(r.test_accuracy, 4) << std::setw(10) << util::format_fixed(seconds_of(r), 1)
+                  << " s\n";
+    const train::RunResult& best = *runs.find(opt.optimizer);
+    std::cout << "headline: " << best.name << ", test accuracy " << util::format_fixed(best.test_accuracy, 4) << '\n';
 
-    util::Json runs = util::Json::object();
-    for (const auto& r : results)
-        runs.set(r.optimizer, util::Json::object()
-                                  .set("lr", r.lr)
-                                  .set("val_accuracy", r.val_acc)
-                                  .set("test_accuracy", r.test_acc)
-                                  .set("train_seconds", r.seconds));
     util::Json summary = train::summary_header(program, opt);
-    summary.set("test_accuracy", best.test_acc).set("test_loss", best.test_loss).set("val_loss", best.history.back().val_loss);
+    summary.set("test_accuracy", best.test_accuracy).set("test_loss", best.test_loss).set("val_loss", best.history.back().val_loss);
     summary.set("optimizer", opt.optimizer).set("lr", opt.lr).set("lr_schedule", opt.schedule.kind);
     summary.set("lr_min", opt.schedule.min_lr).set("lr_step", opt.schedule.step_epochs).set("lr_gamma", opt.schedule.gamma);
     summary.set("warmup_steps", static_cast<double>(opt.schedule.warmup_steps)).set("momentum", opt.momentum);
@@ -265,23 +254,15 @@ int run(int argc, const char* const argv[]) {
     summary.set("weight_decay", opt.weight_decay);
     summary.set("params", params).set("epochs", epochs).set("batch_size", opt.batch_size).set("hidden", hidden);
     summary.set("threads", opt.threads);
-    summary.set("quick", opt.quick).set("runs", runs);
+    summary.set("quick", opt.quick).set("runs", runs.summary());
     util::write_file_atomically(out / "summary.json", summary.dump());
 
     // Validation curves of every optimizer, overlaid.
-    util::Panel loss_panel{"validation loss", "epoch", "loss", {}}, acc_panel{"validation accuracy", "epoch", "accuracy", {}};
-    for (const auto& r : results) {
-        util::Series l{r.optimizer, {}, {}}, a{r.optimizer, {}, {}};
-        for (const auto& m : r.history) {
-            l.x.push_back(m.epoch), l.y.push_back(m.val_loss);
-            a.x.push_back(m.epoch), a.y.push_back(m.val_acc);
-        }
-        loss_panel.series.push_back(std::move(l));
-        acc_panel.series.push_back(std::move(a));
-    }
-    const bool plotted = util::plot_panels({loss_panel, acc_panel}, out / "curves.png", plot_mode,
+    const bool plotted = util::plot_panels({runs.panel("validation loss", "loss", &train::EpochMetrics::val_loss),
+                                            runs.panel("validation accuracy", "accuracy", &train::EpochMetrics::val_acc)},
+                                           out / "curves.png", plot_mode,
                                            "Fashion-MNIST, 784-" + std::to_string(hidden) + "-10 MLP, each optimizer",
-                                           (out / "metrics.csv").string());
+                                           runs.csv_path());
     if (plotted) util::plot_contour_paths(pictures, out / "paths.png", plot_mode);
     std::cout << "wrote " << (out / "metrics.csv").string() << ", " << (out / "summary.json").string();
     if (plotted && plot_mode == util::PlotMode::png)

@@ -10,9 +10,7 @@
 #include "dl/nn/loss.hpp"
 #include "dl/nn/models.hpp"
 #include "dl/ops/augment.hpp"
-#include "dl/train/metrics.hpp"
-#include "dl/train/trainer.hpp"
-#include "dl/train/cli.hpp"
+#include "dl/train/runs.hpp"
 #include "dl/util/plot.hpp"
 #include "dl/util/progress.hpp"
 
@@ -81,10 +79,10 @@ std::vector<Regime> parse_runs(const std::string& text) {
     return chosen;
 }
 
+// What the comparison shows of a run besides its history: its best validation accuracy (and
+// when), the weights it ends with, and the gap between training and validation at the end.
 struct RunSummary {
-    Regime regime;
-    std::vector<train::EpochMetrics> history;
-    double best_val_acc = 0, gap = 0, test_acc = 0, test_loss = 0;
+    double best_val_acc = 0, gap = 0;
     int best_epoch = 0, kept_epoch = 0;
 };
 
@@ -101,11 +99,11 @@ int run(int argc, const char* const argv[]) {
     const int train_size = cli.get<int>("train-size"), hidden = cli.get<int>("hidden");
     if (train_size < 1) DL_THROW(UsageError, "--train-size must be at least 1, got " << train_size);
     if (hidden < 1) DL_THROW(UsageError, "--hidden must be at least 1, got " << hidden);
-    const std::vector<Regime> runs = parse_runs(cli.get<std::string>("runs"));
+    const std::vector<Regime> chosen = parse_runs(cli.get<std::string>("runs"));
     std::vector<std::string> run_names;
-    for (const Regime& r : runs) run_names.push_back(r.name);
-    train::check_run_checkpoints(opt, run_names);   // --save/--resume: a checkpoint per run
-    const bool decays = std::any_of(runs.begin(), runs.end(), [](const Regime& r) { return r.weight_decay > 0; });
+    for (const Regime& r : chosen) run_names.push_back(r.name);
+    train::Runs runs(program, opt, run_names);   // --save/--resume: a checkpoint per run
+    const bool decays = std::any_of(chosen.begin(), chosen.end(), [](const Regime& r) { return r.weight_decay > 0; });
     if (decays && (opt.optimizer == "adamw" || opt.weight_decay > 0))
         DL_THROW(UsageError, "the weight_decay and all runs set the weight decay themselves (AdamW, λ = 0.05): "
                              "leave --optimizer and --weight-decay as they are, or leave those runs out with --runs");
@@ -126,11 +124,10 @@ int run(int argc, const char* const argv[]) {
               << fashion.validation.size() << " validation, " << fashion.test.size() << " test; " << epochs
               << " epochs of " << opt.optimizer << " at lr " << opt.lr << "\n\n";
 
-    train::MetricsCsv csv(out / "metrics.csv", /*with_run_column=*/true);
     nn::SoftmaxCrossEntropy loss;
-    std::vector<RunSummary> results;
+    std::vector<RunSummary> summaries;   // one per run of runs.results(), in its order
     std::size_t params = 0;
-    for (const Regime& r : runs) {
+    for (const Regime& r : chosen) {
         Rng rng(opt.seed);   // the same initial weights and batches for every run
         nn::Sequential model =
             nn::mlp(small.example_shape(), {static_cast<std::size_t>(hidden), static_cast<std::size_t>(hidden)},
@@ -143,13 +140,9 @@ int run(int argc, const char* const argv[]) {
             o.weight_decay = r.weight_decay;
         }
         auto optimizer = optim::make_optimizer(o);
-        train::FitOptions fit = train::with_common_options(
-            {.epochs = epochs, .batch_size = opt.batch_size, .progress = false,
-             .on_epoch = [&](const train::EpochMetrics& m) { csv.write(m, r.name); }},
-            opt);
-        fit = train::with_run_checkpoints(fit, opt, r.name,
-                                          std::string(program) + " run " + r.name + ", " + std::to_string(small.size()) +
-                                              " training images\n" + nn::summary(model));
+        train::FitOptions fit =
+            runs.fit_options(r.name, {.epochs = epochs, .batch_size = opt.batch_size, .progress = false},
+                                  std::to_string(small.size()) + " training images\n" + nn::summary(model));
         if (r.early_stop > 0) fit.early_stop_patience = r.early_stop;
         if (r.shift > 0) {
             // The shifted-in border must be background: a 0 pixel, which standardised is -mean/stddev.
@@ -162,83 +155,75 @@ int run(int argc, const char* const argv[]) {
             };
         }
         std::cout << "  " << std::left << std::setw(13) << r.name << std::right << describe(r) << ": " << std::flush;
-        RunSummary s{r, {}};
+        train::RunResult run{r.name};
+        RunSummary s;
         try {
-            s.history = train::fit(model, loss, *optimizer, small, fashion.validation, fit, rng);
+            run.history = train::fit(model, loss, *optimizer, small, fashion.validation, fit, rng);
         } catch (const NotImplemented& e) {   // a learner's exercise not written yet: the other runs still go
             std::cout << "skipped, it needs an exercise not written yet (" << e.what()
                       << "); leave it out with --runs\n";
             continue;
         }
-        for (const auto& m : s.history)
+        const std::vector<train::EpochMetrics>& history = run.history;
+        for (const auto& m : history)
             if (m.val_acc > s.best_val_acc) s.best_val_acc = m.val_acc, s.best_epoch = m.epoch;
-        s.gap = s.history.back().train_acc - s.history.back().val_acc;
+        s.gap = history.back().train_acc - history.back().val_acc;
         // The weights the run ends with: the last epoch's, or early stopping's best by validation loss.
-        s.kept_epoch = static_cast<int>(s.history.size());
+        s.kept_epoch = static_cast<int>(history.size());
         if (r.early_stop > 0 || opt.early_stop > 0) {
-            double best_loss = s.history.front().val_loss;
+            double best_loss = history.front().val_loss;
             s.kept_epoch = 1;
-            for (const auto& m : s.history)
+            for (const auto& m : history)
                 if (m.val_loss < best_loss) best_loss = m.val_loss, s.kept_epoch = m.epoch;
         }
         const auto test = train::evaluate(model, loss, fashion.test);
-        s.test_acc = test.accuracy, s.test_loss = test.loss;
-        std::cout << s.history.size() << " epochs, best validation accuracy " << util::format_fixed(s.best_val_acc, 4)
+        run.test_accuracy = test.accuracy, run.test_loss = test.loss;
+        std::cout << history.size() << " epochs, best validation accuracy " << util::format_fixed(s.best_val_acc, 4)
                   << " (epoch " << s.best_epoch << "), weights of epoch " << s.kept_epoch << " kept, test "
-                  << util::format_fixed(s.test_acc, 4) << '\n';
-        results.push_back(std::move(s));
+                  << util::format_fixed(run.test_accuracy, 4) << '\n';
+        run.details.set("best_val_accuracy", s.best_val_acc)
+            .set("best_epoch", s.best_epoch)
+            .set("epochs_run", static_cast<int>(history.size()))
+            .set("kept_epoch", s.kept_epoch)
+            .set("final_train_accuracy", history.back().train_acc)
+            .set("final_val_accuracy", history.back().val_acc)
+            .set("gap", s.gap)
+            .set("test_accuracy", run.test_accuracy);
+        runs.add(std::move(run));
+        summaries.push_back(s);
     }
+    const std::vector<train::RunResult>& results = runs.results();
 
     std::cout << "\n  run            best val acc  epoch   kept  final train  final val    gap   test acc\n";
-    for (const auto& s : results)
-        std::cout << "  " << std::left << std::setw(13) << s.regime.name << std::right << std::setw(14)
+    for (std::size_t i = 0; i < results.size(); ++i) {
+        const train::RunResult& r = results[i];
+        const RunSummary& s = summaries[i];
+        std::cout << "  " << std::left << std::setw(13) << r.name << std::right << std::setw(14)
                   << util::format_fixed(s.best_val_acc, 4) << std::setw(7) << s.best_epoch << std::setw(7)
                   << s.kept_epoch << std::setw(13)
-                  << util::format_fixed(s.history.back().train_acc, 4) << std::setw(11)
-                  << util::format_fixed(s.history.back().val_acc, 4) << std::setw(7) << util::format_fixed(s.gap, 3)
-                  << std::setw(11) << util::format_fixed(s.test_acc, 4) << '\n';
+                  << util::format_fixed(r.history.back().train_acc, 4) << std::setw(11)
+                  << util::format_fixed(r.history.back().val_acc, 4) << std::setw(7) << util::format_fixed(s.gap, 3)
+                  << std::setw(11) << util::format_fixed(r.test_accuracy, 4) << '\n';
+    }
 
     DL_CHECK(!results.empty(), "every run needs an exercise not written yet: see the lines above");
-    const auto headline_it = std::find_if(results.begin(), results.end(), [](const RunSummary& s) { return s.regime.name == "all"; });
-    const RunSummary& headline = headline_it != results.end() ? *headline_it : results.back();
-    util::Json by_run = util::Json::object();
-    for (const auto& s : results)
-        by_run.set(s.regime.name, util::Json::object()
-                                      .set("best_val_accuracy", s.best_val_acc)
-                                      .set("best_epoch", s.best_epoch)
-                                      .set("epochs_run", static_cast<int>(s.history.size()))
-                                      .set("kept_epoch", s.kept_epoch)
-                                      .set("final_train_accuracy", s.history.back().train_acc)
-                                      .set("final_val_accuracy", s.history.back().val_acc)
-                                      .set("gap", s.gap)
-                                      .set("test_accuracy", s.test_acc));
+    const train::RunResult& headline = runs.find("all") ? *runs.find("all") : results.back();
     util::Json summary = train::summary_header(program, opt);
-    summary.set("headline_run", headline.regime.name).set("test_accuracy", headline.test_acc);
+    summary.set("headline_run", headline.name).set("test_accuracy", headline.test_accuracy);
     summary.set("test_loss", headline.test_loss).set("val_loss", headline.history.back().val_loss);
     summary.set("params", params).set("train_size", static_cast<int>(small.size())).set("epochs", epochs);
     summary.set("optimizer", opt.optimizer).set("lr", opt.lr).set("batch_size", opt.batch_size).set("hidden", hidden);
-    summary.set("threads", opt.threads).set("quick", opt.quick).set("runs", by_run);
+    summary.set("threads", opt.threads).set("quick", opt.quick).set("runs", runs.summary());
     util::write_file_atomically(out / "summary.json", summary.dump());
 
-    util::Panel train_acc{"training accuracy", "epoch", "accuracy", {}}, val_acc{"validation accuracy", "epoch", "accuracy", {}},
-        val_loss{"validation loss", "epoch", "loss", {}};
-    for (const auto& s : results) {
-        util::Series ta{s.regime.name, {}, {}}, va{s.regime.name, {}, {}}, vl{s.regime.name, {}, {}};
-        for (const auto& m : s.history) {
-            const auto e = static_cast<double>(m.epoch);
-            ta.x.push_back(e), ta.y.push_back(m.train_acc);
-            va.x.push_back(e), va.y.push_back(m.val_acc);
-            vl.x.push_back(e), vl.y.push_back(m.val_loss);
-        }
-        train_acc.series.push_back(std::move(ta));
-        val_acc.series.push_back(std::move(va));
-        val_loss.series.push_back(std::move(vl));
-    }
-    const bool plotted = util::plot_panels({train_acc, val_acc, val_loss}, out / "curves.png", plot_mode,
+    const bool plotted = util::plot_panels({runs.panel("training accuracy", "accuracy", &train::EpochMetrics::train_acc),
+                                            runs.panel("validation accuracy", "accuracy", &train::EpochMetrics::val_acc),
+                                            runs.panel("validation loss", "loss", &train::EpochMetrics::val_loss)},
+                                           out / "curves.png", plot_mode,
                                            std::to_string(small.size()) + " Fashion-MNIST images, 784-" +
                                                std::to_string(hidden) + "-" + std::to_string(hidden) +
                                                "-10 MLP, with and without each regularizer",
-                                           (out / "metrics.csv").string());
+                                           runs.csv_path());
     std::cout << "wrote " << (out / "metrics.csv").string() << ", " << (out / "summary.json").string();
     if (plotted && plot_mode == util::PlotMode::png) std::cout << ", " << (out / "curves.png").string();
     std::cout << '\n';
