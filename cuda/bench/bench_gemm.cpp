@@ -8,6 +8,7 @@
 #include <cfloat>
 #include <cmath>
 #include <cstdio>
+#include <iterator>
 #include <vector>
 
 namespace dl::cuda::bench {
@@ -59,10 +60,10 @@ void run_size(Bench& bench, int n, const std::vector<GemmVariant>& variants, con
 
 void bench_gemm(Bench& bench) {
     Rng rng(7);
-    const std::vector<GemmVariant> ladder(gemm_variants.begin(), gemm_variants.end());
+    const std::vector<GemmVariant> ladder(std::begin(gemm_variants), std::end(gemm_variants));
     for (int n : bench.quick() ? std::vector<int>{1024} : std::vector<int>{1024, 2048, 4096})
         run_size(bench, n, ladder, "gemm", rng);
-    std::vector<GemmVariant> tunings(gemm_tunings.begin(), gemm_tunings.end());
+    std::vector<GemmVariant> tunings(std::begin(gemm_tunings), std::end(gemm_tunings));
     run_size(bench, bench.quick() ? 1024 : 4096, tunings, "gemm_tuning", rng);
 }
 

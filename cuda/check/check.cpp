@@ -3,6 +3,7 @@
 #include <cfloat>
 #include <cmath>
 #include <cstdio>
+#include <utility>
 
 namespace dl::cuda::check {
 
@@ -14,12 +15,15 @@ std::vector<float> Checker::random(std::size_t n, float lo, float hi) {
 
 std::vector<double> to_double(const std::vector<float>& x) { return {x.begin(), x.end()}; }
 
+TensorD to_tensor(const std::vector<float>& x, dl::Shape shape) {
+    return TensorD::from(std::move(shape), to_double(x));
+}
+
 double fp32_tol(std::size_t terms) {
     return 8.0 * std::sqrt(static_cast<double>(terms) + 1.0) * static_cast<double>(FLT_EPSILON) + 1e-6;
 }
 
-bool Checker::compare(const std::string& what, const std::vector<float>& got, const std::vector<double>& ref,
-                      double tol) {
+bool Checker::compare(const std::string& what, const std::vector<float>& got, std::span<const double> ref, double tol) {
     if (got.size() != ref.size()) {
         fail(what, "output has " + std::to_string(got.size()) + " elements, the reference " +
                        std::to_string(ref.size()));

@@ -1,7 +1,9 @@
 #pragma once
 // The CUDA check harness: a small program (no Catch2, so it builds on the GPU machine, which has
 // none of our Debian packages) that runs every device kernel on fresh random inputs and compares
-// it with a float64 reference computed on the CPU.
+// it with a float64 reference computed on the CPU: the chapters' own naive ops from solutions/,
+// instantiated for double, on the very floats the device saw (gemm_naive, conv2d_forward_naive,
+// lstm_cell_forward_naive, softmax_forward, layernorm_forward, attention_forward).
 //
 // A check draws inputs (uniform in [-1, 1), never zeros), poisons the device output (NaN), runs the
 // kernel, downloads the output and calls Checker::compare, which reports
@@ -10,9 +12,11 @@
 // FP32 kernels get a bound that grows with the length of the reductions they do (see fp32_tol).
 
 #include "dl/rng.hpp"
+#include "dl/tensor.hpp"
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -34,8 +38,7 @@ public:
 
     // One comparison: `what` names the kernel variant and the shape, e.g. "gemm/tiled 127x65x33".
     // Returns whether it passed; a failure is printed and counted, and the remaining checks still run.
-    bool compare(const std::string& what, const std::vector<float>& got, const std::vector<double>& ref,
-                 double tol);
+    bool compare(const std::string& what, const std::vector<float>& got, std::span<const double> ref, double tol);
     // A check passed that compared nothing (an error that was raised as it should be).
     void pass(const std::string& what);
     // A failure found some other way (a variant that threw, a shape the kernel refused).
@@ -51,6 +54,9 @@ private:
 };
 
 std::vector<double> to_double(const std::vector<float>& x);
+// The floats the device saw as a float64 tensor of the given shape (their count must match), the
+// input of a chapter's naive op instantiated for double.
+TensorD to_tensor(const std::vector<float>& x, dl::Shape shape);
 
 // A tolerance for FP32 results whose elements are sums of `terms` products: a few ulps per term
 // in the worst case grows like terms·ε, the typical (random-walk) error like sqrt(terms)·ε; we

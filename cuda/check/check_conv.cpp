@@ -1,16 +1,32 @@
-// Convolution: the direct kernel and im2col + GEMM against the float64 reference, on shapes with
-// padding, strides, odd sizes and filters as large as the padded image.
+// Convolution: the direct kernel and im2col + GEMM against chapter 5's conv2d_forward_naive<double>,
+// on shapes with padding, strides, odd sizes and filters as large as the padded image.
 #include "check.hpp"
 #include "dl/cuda/buffer.hpp"
 #include "dl/cuda/conv.hpp"
 #include "dl/error.hpp"
-#include "reference_conv.hpp"
+#include "dl/ops/conv.hpp"
 
+#include <cstddef>
 #include <cstdio>
 #include <exception>
 #include <vector>
 
 namespace dl::cuda::check {
+
+namespace {
+
+// The reference: chapter 5's conv2d_forward_naive in float64 on the floats the device saw.
+TensorD conv_reference(const std::vector<float>& X, const std::vector<float>& W, const std::vector<float>& b,
+                       const Conv2dShape& s) {
+    const auto dim = [](int v) { return static_cast<std::size_t>(v); };
+    TensorD Y;
+    dl::conv2d_forward_naive(Y, to_tensor(X, {dim(s.N), dim(s.C), dim(s.H), dim(s.W)}),
+                             to_tensor(W, {dim(s.K), dim(s.C), dim(s.R), dim(s.S)}), to_tensor(b, {dim(s.K)}),
+                             dl::Conv2dParams{dim(s.stride), dim(s.pad)});
+    return Y;
+}
+
+}  // namespace
 
 void check_conv(Checker& checker) {
     std::vector<Conv2dShape> shapes = {
@@ -30,7 +46,7 @@ void check_conv(Checker& checker) {
             const auto w_size = static_cast<std::size_t>(s.K) * s.C * s.R * s.S;
             const auto y_size = static_cast<std::size_t>(s.N) * s.K * s.OH() * s.OW();
             const auto X = checker.random(x_size), W = checker.random(w_size), b = checker.random(s.K);
-            const auto ref = reference::conv2d_forward(to_double(X), to_double(W), to_double(b), s);
+            const TensorD ref = conv_reference(X, W, b, s);
             DeviceBuffer<float> dX(X), dW(W), db(b), dY(y_size);
             dY.poison();
             char what[128];
@@ -43,7 +59,7 @@ void check_conv(Checker& checker) {
                 checker.fail(what, e.what());
                 continue;
             }
-            checker.compare(what, dY.download(), ref, fp32_tol(static_cast<std::size_t>(s.C) * s.R * s.S));
+            checker.compare(what, dY.download(), ref.span(), fp32_tol(static_cast<std::size_t>(s.C) * s.R * s.S));
         }
     // A shape that cannot be convolved is refused with a message, not run.
     try {

@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <exception>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -58,8 +59,8 @@ void check_gemm(Checker& checker) {
     std::vector<Shape> shapes = {{1, 1, 1},    {7, 5, 3},     {33, 65, 17},  {127, 129, 31},
                                  {128, 128, 128}, {200, 136, 96}, {257, 255, 300}, {64, 1000, 12}, {5, 7, 0}};
     if (checker.options().small) shapes = {{7, 5, 3}, {33, 65, 17}, {130, 132, 20}};
-    std::vector<GemmVariant> variants(gemm_variants.begin(), gemm_variants.end());
-    variants.insert(variants.end(), gemm_tunings.begin(), gemm_tunings.end());
+    std::vector<GemmVariant> variants(std::begin(gemm_variants), std::end(gemm_variants));
+    variants.insert(variants.end(), std::begin(gemm_tunings), std::end(gemm_tunings));
     for (const GemmVariant& v : variants) {
         for (const Shape& s : shapes) check_variant(checker, v, s, 1.5f, 0.0f);
         // beta ≠ 0: C is read and scaled, on the single-float path and on the 16-byte one

@@ -7,8 +7,6 @@
 
 #include <cuda_runtime.h>
 
-#include <array>
-
 namespace dl::cuda {
 
 using AttentionFn = void (*)(float* O, const float* Q, const float* K, const float* V, int BH, int T, int D,
@@ -29,9 +27,9 @@ struct AttentionVariant {
     AttentionFn fn;
 };
 
-inline constexpr std::array<AttentionVariant, 2> attention_variants{{
+inline constexpr AttentionVariant attention_variants[] = {
     {"naive", &attention_naive},
     {"flash", &attention_flash},
-}};
+};
 
 }  // namespace dl::cuda

@@ -7,8 +7,6 @@
 
 #include <cuda_runtime.h>
 
-#include <array>
-
 namespace dl::cuda {
 
 struct Conv2dShape {
@@ -36,9 +34,9 @@ struct Conv2dVariant {
     Conv2dFn fn;
 };
 
-inline constexpr std::array<Conv2dVariant, 2> conv2d_variants{{
+inline constexpr Conv2dVariant conv2d_variants[] = {
     {"direct", &conv2d_forward_direct},
     {"im2col", &conv2d_forward_im2col},
-}};
+};
 
 }  // namespace dl::cuda

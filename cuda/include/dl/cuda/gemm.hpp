@@ -11,8 +11,6 @@
 
 #include <cuda_runtime.h>
 
-#include <array>
-
 namespace dl::cuda {
 
 using GemmFn = void (*)(int M, int N, int K, float alpha, const float* A, const float* B, float beta, float* C,
@@ -65,7 +63,7 @@ struct GemmVariant {
 };
 
 // The check and the benchmark both loop over this table: a new rung is one new line here.
-inline constexpr std::array<GemmVariant, 11> gemm_variants{{
+inline constexpr GemmVariant gemm_variants[] = {
     {"naive", &gemm_naive, Precision::fp32},
     {"coalesced", &gemm_coalesced, Precision::fp32},
     {"smem_tiled", &gemm_smem_tiled, Precision::fp32},
@@ -77,7 +75,7 @@ inline constexpr std::array<GemmVariant, 11> gemm_variants{{
     {"cublas", &gemm_cublas, Precision::fp32},
     {"tf32_wmma", &gemm_tf32_wmma, Precision::tf32},
     {"cublas_tf32", &gemm_cublas_tf32, Precision::tf32},
-}};
+};
 
 // Configurations of rungs 7 and 8, timed side by side by bench_cuda; a name spells the rung, the
 // block tile, the K step and the threads per block. gemm_warptiled uses the one of its configurations
@@ -94,13 +92,13 @@ DL_GEMM_DECLARE(gemm_warptiled_128x128_k16_t256)
 DL_GEMM_DECLARE(gemm_warptiled_64x128_k16_t128)
 #undef DL_GEMM_DECLARE
 
-inline constexpr std::array<GemmVariant, 6> gemm_tunings{{
+inline constexpr GemmVariant gemm_tunings[] = {
     {"double_buffered_128x128_k8_t256", &gemm_double_buffered_128x128_k8_t256, Precision::fp32},
     {"double_buffered_128x128_k16_t256", &gemm_double_buffered_128x128_k16_t256, Precision::fp32},
     {"warptiled_128x128_k16_t128", &gemm_warptiled_128x128_k16_t128, Precision::fp32},
     {"warptiled_128x128_k8_t256", &gemm_warptiled_128x128_k8_t256, Precision::fp32},
     {"warptiled_128x128_k16_t256", &gemm_warptiled_128x128_k16_t256, Precision::fp32},
     {"warptiled_64x128_k16_t128", &gemm_warptiled_64x128_k16_t128, Precision::fp32},
-}};
+};
 
 }  // namespace dl::cuda

@@ -7,8 +7,6 @@
 
 #include <cuda_runtime.h>
 
-#include <array>
-
 namespace dl::cuda {
 
 using LayerNormFn = void (*)(float* Y, const float* X, const float* gamma, const float* beta, int R, int C, float eps,
@@ -31,10 +29,10 @@ struct LayerNormVariant {
     LayerNormFn fn;
 };
 
-inline constexpr std::array<LayerNormVariant, 3> layernorm_variants{{
+inline constexpr LayerNormVariant layernorm_variants[] = {
     {"naive", &layernorm_rows_naive},
     {"warp", &layernorm_rows_warp},
     {"block", &layernorm_rows_block},
-}};
+};
 
 }  // namespace dl::cuda

@@ -11,8 +11,6 @@
 
 #include <cuda_runtime.h>
 
-#include <array>
-
 namespace dl::cuda {
 
 using LstmPointwiseFn = void (*)(float* h, float* c, const float* G, const float* c_prev, int B, int H,
@@ -31,9 +29,9 @@ struct LstmPointwiseVariant {
     LstmPointwiseFn fn;
 };
 
-inline constexpr std::array<LstmPointwiseVariant, 2> lstm_pointwise_variants{{
+inline constexpr LstmPointwiseVariant lstm_pointwise_variants[] = {
     {"unfused", &lstm_pointwise_unfused},
     {"fused", &lstm_pointwise_fused},
-}};
+};
 
 }  // namespace dl::cuda

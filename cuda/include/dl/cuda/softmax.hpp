@@ -6,8 +6,6 @@
 
 #include <cuda_runtime.h>
 
-#include <array>
-
 namespace dl::cuda {
 
 using SoftmaxFn = void (*)(float* Y, const float* X, int R, int C, cudaStream_t stream);
@@ -25,10 +23,10 @@ struct SoftmaxVariant {
     SoftmaxFn fn;
 };
 
-inline constexpr std::array<SoftmaxVariant, 3> softmax_variants{{
+inline constexpr SoftmaxVariant softmax_variants[] = {
     {"naive", &softmax_rows_naive},
     {"warp", &softmax_rows_warp},
     {"online", &softmax_rows_online},
-}};
+};
 
 }  // namespace dl::cuda
