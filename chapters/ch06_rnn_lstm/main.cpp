@@ -151,6 +151,9 @@ int run(int argc, const char* const argv[]) {
                                                .layers = cli.get<std::size_t>("layers")};
     const std::string mode = cli.get<std::string>("mode");
     if (mode != "train" && mode != "gradients") DL_THROW(UsageError, "--mode must be train or gradients, got '" << mode << "'");
+    const std::string batching = cli.get<std::string>("batching");
+    if (batching != "random" && batching != "streams")
+        DL_THROW(UsageError, "--batching must be random or streams, got '" << batching << "'");
     const std::filesystem::path out = opt.out;
     const util::PlotMode plot_mode = util::parse_plot_mode(opt.plot);
 
@@ -168,7 +171,7 @@ int run(int argc, const char* const argv[]) {
         return 0;
     }
 
-    const train::LmFitOptions fit{.batching = cli.get<std::string>("batching"), .clip_norm = opt.clip_norm,
+    const train::LmFitOptions fit{.batching = batching, .clip_norm = opt.clip_norm,
                                   .clip_value = opt.clip_value, .schedule = opt.schedule};
     const auto history = train::train_with_samples(model, corpus, opt, run, fit, kind, out, rng);
     util::Json summary = train::report_language_model(program, opt, run, history, model, corpus);

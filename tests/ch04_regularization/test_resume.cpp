@@ -113,3 +113,43 @@ TEST_CASE("ch04.dropout_forward a diverging run with --save keeps the last finis
                         Contains("training diverged") && Contains("at epoch 3") && Contains("keeps the state after epoch 2"));
     REQUIRE(util::read_checkpoint(file).epoch == 2);
 }
+
+TEST_CASE("ch04.dropout_forward a crafted checkpoint with a valid checksum is refused for what it holds, not trained on",
+          "[ch04][exercise]") {
+    // A checkpoint is input from outside: every field a file can set is checked before it is used.
+    testing::TempDir dir;
+    const auto file = (dir.path / "xor.ckpt").string();
+    train_xor(2, {.save = file});
+    const util::Checkpoint good = util::read_checkpoint(file);
+    auto refused = [&](const std::string& what, const std::function<void(util::Checkpoint&)>& craft, const std::string& words) {
+        CAPTURE(what);
+        util::Checkpoint c = good;
+        craft(c);
+        const auto crafted = (dir.path / "crafted.ckpt").string();
+        util::write_checkpoint(crafted, c);   // a valid checksum over the crafted fields
+        REQUIRE_THROWS_WITH(train_xor(3, {.resume = crafted}), Contains(crafted) && Contains(words));
+    };
+    auto tensor = [](util::Checkpoint& c, const std::string& prefix) -> Tensor& {
+        for (auto& t : c.tensors)
+            if (t.name.rfind(prefix, 0) == 0) return t.value;
+        FAIL("no tensor " << prefix);
+        return c.tensors.front().value;
+    };
+    refused("a NaN weight (ReLU and max pooling would hide it)", [&](util::Checkpoint& c) { tensor(c, "param.0")[3] = NAN; },
+            "holds nan");
+    refused("an infinite moment", [&](util::Checkpoint& c) { tensor(c, "optimizer.1.1")[0] = INFINITY; }, "holds inf");
+    refused("Adam's moments missing (it would restart from zero silently)",
+            [](util::Checkpoint& c) {
+                std::erase_if(c.tensors, [](const util::CheckpointTensor& t) { return t.name.rfind("optimizer.", 0) == 0; });
+            },
+            "no tensor 'optimizer.0.0'");
+    refused("the generator's all-zero state (it would draw 0 for ever)",
+            [](util::Checkpoint& c) {
+                for (auto& n : c.numbers)
+                    if (n.name.rfind("rng.s", 0) == 0) n.value = 0;
+            },
+            "all-zero state");
+    refused("an order of the examples that is no order", [&](util::Checkpoint& c) { tensor(c, "data.order")[0] = -1; },
+            "not an example's index");
+    refused("more epochs than steps", [](util::Checkpoint& c) { c.epoch = c.step + 1; }, "damaged or made by hand");
+}

@@ -6,6 +6,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <zlib.h>
 
 #include <cmath>
@@ -85,6 +88,8 @@ TEST_CASE("a checkpoint reader refuses files it did not write, naming the file a
     refuses("", "not a dlfs checkpoint");
     refuses("hello, world: some text file", "not a dlfs checkpoint");
     refuses(good.substr(0, 7), "not a dlfs checkpoint");
+    // Cut inside the header: it does start with DLFSCKPT, so it is damaged, not another kind of file.
+    for (std::size_t n = 8; n <= 12; ++n) refuses(good.substr(0, n), "damaged");
     // Every truncation is refused (as damaged: the checksum no longer matches).
     for (std::size_t n = 16; n < good.size(); n += 7) refuses(good.substr(0, n), "damaged");
     // One flipped bit anywhere in the body.
@@ -121,10 +126,21 @@ TEST_CASE("a checkpoint reader refuses files it did not write, naming the file a
     refuses(many, "claims 4000000000 numbers");
 }
 
-TEST_CASE("reading a checkpoint that is missing or a directory says so", "[common][infra]") {
+TEST_CASE("reading a checkpoint that is missing, a directory, a pipe, a device or unreadable says so", "[common][infra]") {
     testing::TempDir dir;
-    REQUIRE_THROWS_WITH(util::read_checkpoint(dir.path / "nope.ckpt"), Catch::Contains("nope.ckpt") && Catch::Contains("cannot open"));
+    REQUIRE_THROWS_WITH(util::read_checkpoint(dir.path / "nope.ckpt"),
+                        Catch::Contains("nope.ckpt") && Catch::Contains("cannot open") && Catch::Contains("no such file"));
     REQUIRE_THROWS_WITH(util::read_checkpoint(dir.path), Catch::Contains("is a directory"));
+    // A named pipe would block for ever, /dev/zero fill the memory: neither is opened.
+    const auto fifo = dir.path / "pipe.ckpt";
+    REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
+    REQUIRE_THROWS_WITH(util::read_checkpoint(fifo), Catch::Contains("pipe.ckpt") && Catch::Contains("not a regular file"));
+    REQUIRE_THROWS_WITH(util::read_checkpoint("/dev/zero"), Catch::Contains("not a regular file"));
+    // Without permission: the reason, not "check the path" (root reads anything: then it is only damaged).
+    const auto locked = dir.path / "locked.ckpt";
+    util::write_checkpoint(locked, sample());
+    std::filesystem::permissions(locked, std::filesystem::perms::none);
+    if (geteuid() != 0) REQUIRE_THROWS_WITH(util::read_checkpoint(locked), Catch::Contains("Permission denied"));
 }
 
 TEST_CASE("a program that trains several models keeps a checkpoint per run, and resumes the runs that had started",

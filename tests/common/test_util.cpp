@@ -70,6 +70,14 @@ TEST_CASE("Cli rejects bad values with a message naming the option", "[common][i
         {{"--early-stop", "-1"}, "--early-stop"},
         {{"--clip-norm", "-1"}, "--clip-norm"},
         {{"--clip-value", "-0.5"}, "--clip-value"},
+        // Numbers that are not numbers, arguments that are not options, and schedules that cannot be.
+        {{"--lr", "inf"}, "--lr must be a finite number"},
+        {{"--lr", "nan"}, "--lr must be a finite number"},
+        {{"--eps", "inf"}, "--eps must be a finite number"},
+        {{"--clip-norm", "1e999"}, "--clip-norm"},
+        {{"--lr", "0.5", "0.01"}, "unexpected argument '0.01'"},
+        {{"stray"}, "unexpected argument 'stray'"},
+        {{"--lr-schedule", "cosine", "--lr", "0.01", "--lr-min", "0.1"}, "--lr-min 0.1 is above --lr 0.01"},
     };
     for (const auto& [args, option] : cases) {
         CAPTURE(option);
@@ -78,6 +86,21 @@ TEST_CASE("Cli rejects bad values with a message naming the option", "[common][i
         train::Cli again("prog", "test", {});
         REQUIRE_THROWS_WITH(parse(again, args), Catch::Contains(option));
     }
+}
+
+TEST_CASE("Cli refuses a negative number for a whole-number option instead of wrapping it to 2^64 - 1",
+          "[common][infra]") {
+    for (const char* value : {"-1", "-0", " -5", "-18446744073709551615"}) {
+        CAPTURE(value);
+        train::Cli cli("prog", "test", {});
+        cli.chapter_options().add_options()("sample-length", boost::program_options::value<std::size_t>()->default_value(300), "");
+        REQUIRE_THROWS_WITH(parse(cli, {"--sample-length", value}),
+                            Catch::Contains("--sample-length must be a whole number >= 0"));
+    }
+    train::Cli cli("prog", "test", {});
+    cli.chapter_options().add_options()("sample-length", boost::program_options::value<std::size_t>()->default_value(300), "");
+    REQUIRE(parse(cli, {"--sample-length", "0"}));
+    REQUIRE(cli.get<std::size_t>("sample-length") == 0);
 }
 
 TEST_CASE("run_main turns errors into one line and an exit status", "[common][infra]") {
@@ -107,7 +130,7 @@ TEST_CASE("write_file_atomically replaces the file and leaves no temporary", "[c
     std::stringstream s;
     s << in.rdbuf();
     REQUIRE(s.str() == "two");
-    REQUIRE_FALSE(std::filesystem::exists(file.string() + ".tmp"));
+    REQUIRE(std::distance(std::filesystem::directory_iterator(file.parent_path()), {}) == 1);   // no temporary
     std::filesystem::remove_all(dir);
 }
 
@@ -141,18 +164,29 @@ TEST_CASE("vector_math: exp, sigmoid and tanh agree with the C library's", "[com
     CHECK(vmath::tanh(-1000.0f) == -1.0f);
 }
 
-TEST_CASE("metrics.csv: an earlier run's file stays until the new run writes its first row", "[common][infra]") {
+TEST_CASE("metrics.csv: an earlier run's file stays until the new run ends well", "[common][infra]") {
     testing::TempDir dir;
     const auto path = dir.path / "out" / "metrics.csv";
     std::filesystem::create_directories(path.parent_path());
     std::ofstream(path) << "epoch,train_loss\n1,0.5\n";
+    auto first_line = [](const std::filesystem::path& p) {
+        std::ifstream in(p);
+        std::string line;
+        std::getline(in, line);
+        return line;
+    };
     {
-        train::MetricsCsv csv(path, false, true);   // a run that fails before its first epoch
+        train::MetricsCsv csv(path, false, true);   // a run refused before its first epoch
     }
-    std::ifstream old(path);
-    std::string first;
-    std::getline(old, first);
-    CHECK(first == "epoch,train_loss");
+    CHECK(first_line(path) == "epoch,train_loss");
+    try {   // a run that fails after writing rows (say, a --resume of another model in its second part)
+        train::MetricsCsv csv(path, false, true);
+        csv.write({.epoch = 1, .train_loss = 2.5, .step = 500});
+        throw DataError("the second model's checkpoint is another model's");
+    } catch (const DataError&) {
+    }
+    CHECK(first_line(path) == "epoch,train_loss");   // still the earlier run's, beside its summary.json
+    CHECK(first_line(path.string() + ".partial").rfind("epoch,step,", 0) == 0);   // the failed run's rows
     {
         train::MetricsCsv csv(path, false, true);
         csv.write({.epoch = 1, .train_loss = 2.5, .step = 500});
@@ -162,7 +196,23 @@ TEST_CASE("metrics.csv: an earlier run's file stays until the new run writes its
     std::getline(now, header), std::getline(now, row);
     CHECK(header == "epoch,step,train_loss,train_acc,val_loss,val_acc,seconds,examples_per_s,lr");
     CHECK(row.rfind("1,500,2.5,", 0) == 0);
-    CHECK(std::distance(std::filesystem::directory_iterator(path.parent_path()), {}) == 1);   // no probe left
+    CHECK(std::distance(std::filesystem::directory_iterator(path.parent_path()), {}) == 1);   // nothing else left
     CHECK_THROWS_WITH(train::MetricsCsv(dir.path / "out" / "metrics.csv" / "x.csv", false),
-                      Catch::Contains("cannot write") || Catch::Contains("metrics.csv"));
+                      Catch::Contains("cannot write") && Catch::Contains("metrics.csv"));
+}
+
+TEST_CASE("write_file_atomically refuses a path it cannot write, leaving no temporary and the old file whole",
+          "[common][infra]") {
+    testing::TempDir dir;
+    const auto file = dir.path / "summary.json";
+    util::write_file_atomically(file, "old");
+    CHECK_THROWS_WITH(util::write_file_atomically(file / "under-a-file.json", "x"),
+                      Catch::Contains("under-a-file.json") && Catch::Contains("cannot"));
+    CHECK_THROWS_WITH(util::write_file_atomically(dir.path, "x"), Catch::Contains("cannot"));   // a directory
+    std::ifstream in(file);
+    std::string text;
+    std::getline(in, text);
+    CHECK(text == "old");
+    CHECK(std::distance(std::filesystem::directory_iterator(dir.path), {}) == 1);
+    CHECK_THROWS_WITH(util::check_writable_directory(file, "--out"), Catch::Contains("--out") && Catch::Contains("summary.json"));
 }

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -109,8 +110,11 @@ std::string encode_checkpoint(const Checkpoint& c) {
 
 Checkpoint decode_checkpoint(const std::string& bytes, const std::string& source) {
     const std::size_t header = sizeof kMagic + sizeof(std::uint32_t);
-    if (bytes.size() < header + sizeof(std::uint32_t) || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0)
+    if (bytes.size() < sizeof kMagic || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0)
         DL_THROW(DataError, source << ": not a dlfs checkpoint (it does not start with DLFSCKPT)");
+    if (bytes.size() < header + sizeof(std::uint32_t))
+        DL_THROW(DataError, source << ": the checkpoint is damaged (truncated to " << bytes.size()
+                                   << " bytes, shorter than its header)");
     // The checksum first: a damaged file is refused as damaged, whatever its header now says.
     const std::size_t body = bytes.size() - sizeof(std::uint32_t);
     std::uint32_t stored;
@@ -169,9 +173,19 @@ void write_checkpoint(const std::filesystem::path& path, const Checkpoint& check
 }
 
 Checkpoint read_checkpoint(const std::filesystem::path& path) {
-    if (std::filesystem::is_directory(path)) DL_THROW(DataError, path.string() << " is a directory, not a checkpoint");
+    std::error_code ec;
+    const auto status = std::filesystem::status(path, ec);
+    if (status.type() == std::filesystem::file_type::not_found)
+        DL_THROW(DataError, "cannot open the checkpoint " << path.string() << ": no such file (check the path)");
+    if (std::filesystem::is_directory(status)) DL_THROW(DataError, path.string() << " is a directory, not a checkpoint");
+    // A pipe would block forever and a device (/dev/zero) read until memory runs out.
+    if (!ec && !std::filesystem::is_regular_file(status))
+        DL_THROW(DataError, path.string() << " is not a regular file (a device or a pipe?): a checkpoint is a file --save wrote");
+    errno = 0;
     std::ifstream in(path, std::ios::binary);
-    if (!in) DL_THROW(DataError, "cannot open the checkpoint " << path.string() << ": check the path");
+    if (!in)
+        DL_THROW(DataError, "cannot open the checkpoint " << path.string() << ": "
+                                                          << (errno != 0 ? std::strerror(errno) : "unreadable"));
     const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     return decode_checkpoint(bytes, path.string());
 }

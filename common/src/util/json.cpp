@@ -106,20 +106,4 @@ std::string Json::dump(int indent) const {
     return out;
 }
 
-void write_file_atomically(const std::filesystem::path& path, const std::string& text) {
-    namespace fs = std::filesystem;
-    if (path.has_parent_path()) fs::create_directories(path.parent_path());
-    const fs::path tmp = path.string() + ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        DL_CHECK(out.good(), "cannot write " << tmp.string() << ": check the directory exists and is writable");
-        out << text;
-        out.flush();
-        DL_CHECK(out.good(), "writing " << tmp.string() << " failed (disk full?)");
-    }
-    std::error_code ec;
-    fs::rename(tmp, path, ec);
-    DL_CHECK(!ec, "cannot rename " << tmp.string() << " to " << path.string() << ": " << ec.message());
-}
-
 }  // namespace dl::util

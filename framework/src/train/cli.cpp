@@ -1,12 +1,15 @@
 #include "dl/train/cli.hpp"
 
+#include "dl/util/files.hpp"
 #include "dl/util/plot.hpp"
 
 #include <malloc.h>
 #include <omp.h>
 
+#include <cmath>
 #include <iostream>
 #include <sstream>
+#include <typeinfo>
 
 namespace po = boost::program_options;
 
@@ -79,7 +82,9 @@ bool Cli::parse(int argc, const char* const argv[]) {
     all.add(common_);
     if (!chapter_.options().empty()) all.add(chapter_);
     try {
-        po::store(po::command_line_parser(argc, argv).options(all).run(), values_);
+        const po::parsed_options parsed = po::command_line_parser(argc, argv).options(all).run();
+        check_tokens(parsed);
+        po::store(parsed, values_);
         if (values_.count("help")) {
             std::cout << program_ << ": " << description_ << "\n\nUsage: " << program_ << " [options]\n\n"
                       << all << '\n';
@@ -89,6 +94,7 @@ bool Cli::parse(int argc, const char* const argv[]) {
     } catch (const po::error& e) {
         DL_THROW(UsageError, e.what() << " (see " << program_ << " --help)");
     }
+    check_numbers();
     auto& o = options_;
     if (o.epochs < 1 && !(o.epochs == 0 && !o.resume.empty()))
         DL_THROW(UsageError, "--epochs must be at least 1 (or 0 with --resume: evaluate the saved model), got " << o.epochs);
@@ -98,12 +104,23 @@ bool Cli::parse(int argc, const char* const argv[]) {
     if (o.threads < 1) DL_THROW(UsageError, "--threads must be at least 1, got " << o.threads);
     util::parse_plot_mode(o.plot);   // throws UsageError for anything but png, term or none
     if (o.out.empty()) DL_THROW(UsageError, "--out must name a directory");
+    // Where the run will write, checked now rather than after the training.
+    util::check_writable_directory(o.out, "--out");
+    if (!o.save.empty()) {
+        const std::filesystem::path save(o.save);
+        if (std::filesystem::is_directory(save))
+            DL_THROW(UsageError, "--save " << o.save << " is a directory: name the checkpoint file to write");
+        util::check_writable_directory(save.has_parent_path() ? save.parent_path() : ".", "--save");
+    }
     if (!(o.momentum >= 0 && o.momentum < 1)) DL_THROW(UsageError, "--momentum must be in [0, 1), got " << o.momentum);
     if (!(o.beta1 >= 0 && o.beta1 < 1)) DL_THROW(UsageError, "--beta1 must be in [0, 1), got " << o.beta1);
     if (!(o.beta2 >= 0 && o.beta2 < 1)) DL_THROW(UsageError, "--beta2 must be in [0, 1), got " << o.beta2);
     if (!(o.eps >= 0)) DL_THROW(UsageError, "--eps must be positive (or 0 for each optimizer's usual value), got " << o.eps);
     if (!(o.rho >= 0 && o.rho < 1)) DL_THROW(UsageError, "--rho must be in [0, 1), got " << o.rho);
     optim::check_schedule_options(o.schedule);
+    if (o.schedule.kind == "cosine" && o.schedule.min_lr > o.lr)
+        DL_THROW(UsageError, "--lr-min " << o.schedule.min_lr << " is above --lr " << o.lr
+                                         << ": the cosine schedule decays from --lr down to --lr-min");
     if (o.save_every < 1) DL_THROW(UsageError, "--save-every must be at least 1 epoch, got " << o.save_every);
     if (o.early_stop < 0) DL_THROW(UsageError, "--early-stop must be >= 0 epochs (0: off), got " << o.early_stop);
     if (!(o.clip_norm >= 0)) DL_THROW(UsageError, "--clip-norm must be >= 0 (0: off), got " << o.clip_norm);
@@ -112,6 +129,37 @@ bool Cli::parse(int argc, const char* const argv[]) {
     optim::check_optimizer_name(o.optimizer);
     omp_set_num_threads(o.threads);
     return true;
+}
+
+// What Program_options lets through: a stray argument (`--lr 0.5 0.01` would train at 0.5) and a
+// negative number for an unsigned option (which it wraps to 2^64 − 1).
+void Cli::check_tokens(const po::parsed_options& parsed) const {
+    for (const auto& option : parsed.options) {
+        if (option.string_key.empty() || option.position_key >= 0) {
+            const std::string token = option.original_tokens.empty() ? "" : option.original_tokens.front();
+            DL_THROW(UsageError, "unexpected argument '" << token << "': every option is --name VALUE (see " << program_
+                                                         << " --help)");
+        }
+        const po::option_description* d = parsed.description->find_nothrow(option.string_key, false);
+        if (d == nullptr || option.value.empty()) continue;
+        // An unsigned option's semantic parses into a size_t/unsigned; its default shows the type.
+        boost::any probe;
+        if (!d->semantic()->apply_default(probe)) continue;
+        const bool is_unsigned = probe.type() == typeid(std::size_t) || probe.type() == typeid(unsigned) ||
+                                 probe.type() == typeid(std::uint64_t) || probe.type() == typeid(unsigned long long);
+        for (const auto& v : option.value)
+            if (is_unsigned && v.find('-') != std::string::npos)
+                DL_THROW(UsageError, "--" << option.string_key << " must be a whole number >= 0, got " << v);
+    }
+}
+
+// Every floating-point option must be a finite number (--lr inf, --eps nan).
+void Cli::check_numbers() const {
+    for (const auto& [name, value] : values_) {
+        if (value.value().type() != typeid(double)) continue;
+        const double v = value.as<double>();
+        if (!std::isfinite(v)) DL_THROW(UsageError, "--" << name << " must be a finite number, got " << v);
+    }
 }
 
 int run_main(const char* program, const std::function<int()>& body) {

@@ -1,5 +1,7 @@
 #include "dl/train/inspect.hpp"
 
+#include "dl/util/files.hpp"
+
 #include "dl/error.hpp"
 #include "dl/util/npy.hpp"
 
@@ -87,6 +89,8 @@ void check_inspect_options(const train::Cli& cli, const data::Dataset& test) {
     if (index < -1 || index >= static_cast<long long>(test.size()))
         DL_THROW(UsageError, "--predict must be an index of the test set, 0 to " << test.size() - 1 << " (or -1: none), got "
                                                                                  << index);
+    // Before training, not after it: a path that cannot take the files costs no training.
+    if (const auto dir = cli.get<std::string>("export-npy"); !dir.empty()) util::check_writable_directory(dir, "--export-npy");
 }
 
 void run_inspect_options(const train::Cli& cli, nn::Sequential& model, const data::Dataset& test) {

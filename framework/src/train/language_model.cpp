@@ -121,8 +121,8 @@ std::vector<EpochMetrics> fit_language_model(nn::LanguageModel& model, optim::Op
                                              std::span<const int> train,
                                              const std::vector<data::TokenBatch>& validation,
                                              const LmFitOptions& options, Rng& rng) {
-    DL_CHECK(options.batching == "streams" || options.batching == "random",
-             "--batching must be streams or random, got '" << options.batching << "'");
+    if (options.batching != "streams" && options.batching != "random")
+        DL_THROW(UsageError, "--batching must be streams or random, got '" << options.batching << "'");
     DL_CHECK(options.eval_every >= 1, "--eval-every must be at least 1, got " << options.eval_every);
     LanguageModelTask task(model, optimizer, train, validation, options, rng);
     const Checkpoints& ck = options.checkpoints;

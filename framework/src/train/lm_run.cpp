@@ -84,7 +84,7 @@ std::vector<EpochMetrics> train_with_samples(nn::LanguageModel& model, const dat
               << model.summary() << '\n';
 
     MetricsCsv csv(out / "metrics.csv", /*with_run_column=*/false, /*with_step_column=*/true);
-    std::ofstream samples;   // opened with the first sample: a run refused before then leaves the old file
+    util::PendingFile samples(out / "samples.txt");   // samples.txt when the run ends well
     Rng sample_rng(opt.seed + 1);
     auto optimizer = optim::make_optimizer(opt.optimizer_options());
     fit.steps = run.steps, fit.eval_every = run.eval_every, fit.batch_size = opt.batch_size, fit.seq_len = run.seq_len;
@@ -95,8 +95,7 @@ std::vector<EpochMetrics> train_with_samples(nn::LanguageModel& model, const dat
         const std::string text = generate_text(model, corpus, run.prompt, run.sample_length, run.temperature, sample_rng);
         std::cout << "--- sample after " << m.step << " steps (temperature " << run.temperature << ") ---\n"
                   << run.prompt << text << "\n---" << std::endl;
-        if (!samples.is_open()) samples.open(out / "samples.txt");
-        samples << "--- step " << m.step << " ---\n" << run.prompt << text << "\n" << std::flush;
+        samples.write("--- step " + std::to_string(m.step) + " ---\n" + run.prompt + text + "\n");
     };
     fit.checkpoints = {.save_every = opt.save_every, .save = opt.save, .resume = opt.resume, .kind = kind};
     auto history = fit_language_model(model, *optimizer, split.train, validation, fit, rng);

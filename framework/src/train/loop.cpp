@@ -21,9 +21,11 @@ std::vector<EpochMetrics> run_loop(Task& task, const LoopOptions& options, RunSt
     DL_CHECK(options.early_stop_patience >= 0, "early_stop_patience must be >= 0");
     if (!ck.resume.empty()) {
         const long done = by_epoch ? run.epoch : run.step;
-        DL_CHECK(options.length == 0 || done <= options.length,
-                 ck.resume << " holds " << done << ' ' << unit << "s, more than --" << unit << "s " << options.length
-                           << " (the total, counting those; --" << unit << "s 0 only evaluates)");
+        if (options.length != 0 && done > options.length)
+            DL_THROW(UsageError, ck.resume << " holds " << done << ' ' << unit << "s, more than --" << unit << "s "
+                                           << options.length << ": --" << unit
+                                           << "s is the total, counting those (give at least " << done << ", or --"
+                                           << unit << "s 0 to evaluate the saved model)");
         if (options.progress)
             std::cout << "resumed from " << ck.resume << " after " << unit << ' ' << done
                       << (by_epoch ? " (step " + std::to_string(run.step) + ")" : "") << std::endl;

@@ -3,38 +3,25 @@
 #include "dl/error.hpp"
 
 #include <iomanip>
+#include <sstream>
 
 namespace dl::train {
 
 MetricsCsv::MetricsCsv(const std::filesystem::path& path, bool with_run_column, bool with_step_column)
-    : path_(path), with_run_(with_run_column), with_step_(with_step_column) {
-    // Fail now, not after the first epoch, when the file cannot be written; but leave an earlier
-    // run's file alone until this run has a row to write (a run refused before it trains, say a
-    // --resume of the wrong file, must not wipe it).
-    if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
-    std::filesystem::path probe = path;
-    probe += ".probe";
-    std::ofstream(probe).close();
-    const bool writable = std::filesystem::exists(probe);
-    std::error_code ignored;
-    std::filesystem::remove(probe, ignored);
-    DL_CHECK(writable, "cannot write " << path.string() << ": check --out names a writable directory");
-}
+    : file_(path), with_run_(with_run_column), with_step_(with_step_column) {}
 
 void MetricsCsv::write(const EpochMetrics& m, const std::string& run) {
-    if (!out_.is_open()) {
-        out_.open(path_, std::ios::trunc);
-        DL_CHECK(out_.good(), "cannot write " << path_.string() << ": check --out names a writable directory");
-        if (with_run_) out_ << "run,";
-        out_ << (with_step_ ? "epoch,step," : "epoch,") << "train_loss,train_acc,val_loss,val_acc,seconds,examples_per_s,lr\n";
+    std::ostringstream out;
+    if (file_.empty()) {
+        if (with_run_) out << "run,";
+        out << (with_step_ ? "epoch,step," : "epoch,") << "train_loss,train_acc,val_loss,val_acc,seconds,examples_per_s,lr\n";
     }
-    if (with_run_) out_ << run << ',';
-    out_ << m.epoch << ',';
-    if (with_step_) out_ << m.step << ',';
-    out_ << std::setprecision(6) << m.train_loss << ',' << m.train_acc << ',' << m.val_loss << ','
-         << m.val_acc << ',' << m.seconds << ',' << std::setprecision(8) << m.examples_per_s << ','
-         << std::setprecision(6) << m.lr << '\n'
-         << std::flush;
+    if (with_run_) out << run << ',';
+    out << m.epoch << ',';
+    if (with_step_) out << m.step << ',';
+    out << std::setprecision(6) << m.train_loss << ',' << m.train_acc << ',' << m.val_loss << ',' << m.val_acc << ','
+        << m.seconds << ',' << std::setprecision(8) << m.examples_per_s << ',' << std::setprecision(6) << m.lr << '\n';
+    file_.write(out.str());
 }
 
 bool plot_training_curves(const std::vector<RunHistory>& runs, const std::filesystem::path& png,

@@ -3,6 +3,7 @@
 #include "dl/error.hpp"
 
 #include <bit>
+#include <cmath>
 #include <map>
 #include <sstream>
 
@@ -38,6 +39,23 @@ void put_rng(util::Checkpoint& c, const std::string& name, const RngState& s) {
     c.numbers.push_back({name + ".has_cached_normal", s.has_cached_normal ? 1u : 0u});
 }
 
+// A checkpoint is input from outside: a crafted file can carry a valid checksum over any value.
+// Weights, statistics and optimizer state must be finite (a NaN weight hidden by ReLU or max
+// pooling would train on silently).
+void require_finite(const Tensor& t, const std::string& name, const std::string& source) {
+    for (std::size_t i = 0; i < t.size(); ++i)
+        if (!std::isfinite(t[i]))
+            DL_THROW(DataError, source << ": the checkpoint's '" << name << "' holds " << t[i] << " at element " << i
+                                       << " (a checkpoint holds finite numbers: this one is damaged or was made by hand)");
+}
+
+// Intervals and steps: never negative, never more intervals than steps, and within int.
+void check_counts(const util::Checkpoint& c, const std::string& source) {
+    if (c.epoch < 0 || c.step < 0 || c.epoch > c.step || c.epoch > (std::int64_t{1} << 30))
+        DL_THROW(DataError, source << ": the checkpoint claims " << c.epoch << " epochs (or evaluations) after " << c.step
+                                   << " steps (damaged or made by hand)");
+}
+
 // Finds what restore needs by name, and says which one is missing.
 class Lookup {
 public:
@@ -51,11 +69,15 @@ public:
         if (it->second->shape() != shape)
             DL_THROW(DataError, source_ << ": the checkpoint's '" << name << "' has shape " << to_string(it->second->shape())
                                         << ", this model's " << to_string(shape));
+        require_finite(*it->second, name, source_);
         return *it->second;
     }
+    // A tensor that may be absent; when present, finite.
     const Tensor* optional_tensor(const std::string& name) const {
         const auto it = tensors_.find(name);
-        return it == tensors_.end() ? nullptr : it->second;
+        if (it == tensors_.end()) return nullptr;
+        require_finite(*it->second, name, source_);
+        return it->second;
     }
     std::uint64_t number(const std::string& name) const {
         const auto it = numbers_.find(name);
@@ -67,6 +89,13 @@ public:
         for (int i = 0; i < 4; ++i) s.s[i] = number(name + ".s" + std::to_string(i));
         s.cached_normal = std::bit_cast<double>(number(name + ".cached_normal"));
         s.has_cached_normal = number(name + ".has_cached_normal") != 0;
+        // xoshiro's all-zero state is a fixed point: the generator would return 0 for ever (and
+        // a rejection loop drawing from it never end).
+        if (s.s[0] == 0 && s.s[1] == 0 && s.s[2] == 0 && s.s[3] == 0)
+            DL_THROW(DataError, source_ << ": the checkpoint's generator '" << name
+                                        << "' has the all-zero state, which no generator reaches (damaged or made by hand)");
+        if (s.has_cached_normal && !std::isfinite(s.cached_normal))
+            DL_THROW(DataError, source_ << ": the checkpoint's generator '" << name << "' caches a non-finite normal draw");
         return s;
     }
 
@@ -124,12 +153,20 @@ std::vector<const Tensor*> read_parameters(const Lookup& in, const std::vector<n
     return values;
 }
 
-optim::OptimizerState read_optimizer(const Lookup& in, const optim::Optimizer& optimizer) {
-    optim::OptimizerState opt{optimizer.name(), static_cast<std::int64_t>(in.number("optimizer.steps")), {}};
-    for (std::size_t i = 0; in.optional_tensor("optimizer." + std::to_string(i) + ".0"); ++i) {
+// The optimizer's state: after a first step, every parameter's state tensors, each shaped like it
+// (a checkpoint without them would silently restart Adam's moments from zero).
+optim::OptimizerState read_optimizer(const Lookup& in, const optim::Optimizer& optimizer,
+                                     const std::vector<nn::Parameter*>& params, const std::string& source) {
+    const std::uint64_t steps = in.number("optimizer.steps");
+    if (steps > (std::uint64_t{1} << 62))
+        DL_THROW(DataError, source << ": the checkpoint's optimizer claims " << steps << " steps (damaged or made by hand)");
+    optim::OptimizerState opt{optimizer.name(), static_cast<std::int64_t>(steps), {}};
+    if (steps == 0 || optimizer.state_tensors() == 0) return opt;
+    for (std::size_t i = 0; i < params.size(); ++i) {
         opt.per_parameter.emplace_back();
-        for (std::size_t k = 0; const Tensor* t = in.optional_tensor("optimizer." + std::to_string(i) + "." + std::to_string(k)); ++k)
-            opt.per_parameter.back().push_back(*t);
+        for (std::size_t k = 0; k < optimizer.state_tensors(); ++k)
+            opt.per_parameter.back().push_back(
+                in.tensor("optimizer." + std::to_string(i) + "." + std::to_string(k), params[i]->value.shape()));
     }
     return opt;
 }
@@ -171,16 +208,22 @@ RunState restore_run_checkpoint(const util::Checkpoint& c, const std::string& so
     if (c.kind != full_kind(kind, optimizer))
         DL_THROW(DataError, source << ": the checkpoint is of another model or optimizer: it holds " << in_brief(c.kind)
                                    << "; this run is " << in_brief(full_kind(kind, optimizer)));
+    check_counts(c, source);
     const Lookup in(c, source);
     // Everything is read and checked before anything is changed.
     const auto params = model.parameters();
     std::vector<const Tensor*> values = read_parameters(in, params);
     const auto buffers = model.buffers();
     for (std::size_t i = 0; i < buffers.size(); ++i) values.push_back(&in.tensor("buffer." + std::to_string(i), buffers[i]->shape()));
-    const optim::OptimizerState opt = read_optimizer(in, optimizer);
+    const optim::OptimizerState opt = read_optimizer(in, optimizer, params, source);
     const Tensor& order_t = in.tensor("data.order", {batches.order().size()});
     std::vector<std::size_t> order(order_t.size());
-    for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<std::size_t>(order_t[i]);
+    for (std::size_t i = 0; i < order.size(); ++i) {
+        if (!(order_t[i] >= 0 && order_t[i] < static_cast<float>(order.size()) && order_t[i] == std::floor(order_t[i])))
+            DL_THROW(DataError, source << ": the checkpoint's order of the examples holds " << order_t[i] << " at " << i
+                                       << ", not an example's index (damaged or made by hand)");
+        order[i] = static_cast<std::size_t>(order_t[i]);
+    }
     const auto generators = model.generators();
     std::vector<RngState> generator_states;
     for (std::size_t i = 0; i < generators.size(); ++i) generator_states.push_back(in.rng("layer_rng." + std::to_string(i)));
@@ -227,6 +270,7 @@ LmRunState restore_lm_checkpoint(const util::Checkpoint& c, const std::string& s
         DL_THROW(DataError, source << ": the checkpoint is of another model or optimizer: it holds " << in_brief(c.kind)
                                    << "; this run is "
                                    << in_brief(optimizer != nullptr ? full_kind(kind, *optimizer) : kind));
+    check_counts(c, source);
     const Lookup in(c, source);
     const auto params = model.parameters();
     const std::vector<const Tensor*> values = read_parameters(in, params);
@@ -235,7 +279,7 @@ LmRunState restore_lm_checkpoint(const util::Checkpoint& c, const std::string& s
     run.evaluations = static_cast<int>(c.epoch);
     run.history = history_rows(in.optional_tensor("history"), c.epoch, true, source);
     if (optimizer != nullptr) {
-        const optim::OptimizerState opt = read_optimizer(in, *optimizer);
+        const optim::OptimizerState opt = read_optimizer(in, *optimizer, params, source);
         const RngState rng_state = in.rng("rng");
         run.position = static_cast<std::size_t>(in.number("data.position"));
         for (std::size_t i = 0; const Tensor* t = in.optional_tensor("carried." + std::to_string(i)); ++i)

@@ -2,6 +2,8 @@
 // A small JSON writer for summary.json and peak.json: an ordered object of numbers, strings,
 // booleans, nested objects and arrays. (Reading JSON is only needed by scripts, in Python.)
 
+#include "dl/util/files.hpp"   // write_file_atomically, which writes what a Json dumps
+
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -44,8 +46,5 @@ private:
         value_;
 };
 
-// Writes `text` to `path` atomically: a temporary file in the same directory, then rename, so a
-// crash never leaves a half-written file where a good one was. Creates the parent directories.
-void write_file_atomically(const std::filesystem::path& path, const std::string& text);
 
 }  // namespace dl::util

@@ -68,6 +68,7 @@ public:
     // The optimizer named options.name (its registry row); throws UsageError for an unknown name.
     explicit Optimizer(const OptimizerOptions& options);
     const std::string& name() const { return row_.name; }
+    std::size_t state_tensors() const { return row_.state_tensors; }   // per parameter
 
     // One update of every parameter from its gradient at rate lr (the gradients are left as they
     // are; with --weight-decay and a coupled optimizer they first get the L2 term λθ added).

@@ -60,6 +60,9 @@ public:
     T get(const std::string& name) const { return values_.at(name).as<T>(); }
 
 private:
+    void check_tokens(const boost::program_options::parsed_options& parsed) const;
+    void check_numbers() const;
+
     std::string program_, description_;
     CommonOptions options_;
     boost::program_options::options_description common_, chapter_;

@@ -8,6 +8,7 @@
 
 #include "dl/train/trainer.hpp"
 #include "dl/train/cli.hpp"
+#include "dl/util/files.hpp"
 #include "dl/util/json.hpp"
 #include "dl/util/plot.hpp"
 
@@ -20,16 +21,16 @@ namespace dl::train {
 
 class MetricsCsv {
 public:
-    // Checks the file can be written (throws if not). The first row truncates it and writes the
-    // header, so a run that fails before its first epoch leaves an earlier run's file as it was.
-    // Rows are flushed as they come, so an interrupted run keeps every finished epoch.
+    // Checks the file can be written (throws if not). The rows go to metrics.csv.partial as they
+    // come (flushed: an interrupted run keeps every finished epoch there), and it becomes
+    // metrics.csv when the run ends well (util::PendingFile): a run that is refused or fails leaves
+    // an earlier run's metrics.csv beside that run's summary.json.
     MetricsCsv(const std::filesystem::path& path, bool with_run_column, bool with_step_column = false);
     void write(const EpochMetrics& m, const std::string& run = "");
-    const std::filesystem::path& path() const { return path_; }
+    const std::filesystem::path& path() const { return file_.path(); }
 
 private:
-    std::filesystem::path path_;
-    std::ofstream out_;
+    util::PendingFile file_;
     bool with_run_, with_step_;
 };
 

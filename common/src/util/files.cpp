@@ -1,0 +1,122 @@
+#include "dl/util/files.hpp"
+
+#include "dl/error.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <exception>
+
+namespace dl::util {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+void create_parent(const fs::path& path) {
+    if (!path.has_parent_path()) return;
+    std::error_code ec;
+    fs::create_directories(path.parent_path(), ec);
+    if (ec || !fs::is_directory(path.parent_path()))
+        DL_THROW(Error, "cannot write " << path.string() << ": cannot make the directory " << path.parent_path().string()
+                                        << " (" << (ec ? ec.message() : "a file of that name is in the way") << ")");
+}
+
+}  // namespace
+
+void write_file_atomically(const fs::path& path, const std::string& text) {
+    create_parent(path);
+    // A name of this process's own: two runs writing the same file never share a temporary.
+    static std::atomic<unsigned> counter{0};
+    const fs::path tmp = path.string() + "." + std::to_string(::getpid()) + "." + std::to_string(counter++) + ".tmp";
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        DL_THROW(Error, "cannot write " << path.string() << ": " << std::strerror(errno)
+                                        << " (check the directory exists and is writable)");
+    auto fail = [&](const char* doing) {
+        const int error = errno;
+        ::close(fd);
+        std::error_code ignored;
+        fs::remove(tmp, ignored);
+        DL_THROW(Error, "writing " << path.string() << " failed while " << doing << ": " << std::strerror(error)
+                                   << " (the previous file, if any, is as it was)");
+    };
+    for (std::size_t done = 0; done < text.size();) {
+        const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) fail("writing");
+        done += static_cast<std::size_t>(n);
+    }
+    if (::fsync(fd) != 0) fail("flushing it to the disk");
+    if (::close(fd) != 0) {
+        const int error = errno;
+        std::error_code ignored;
+        fs::remove(tmp, ignored);
+        DL_THROW(Error, "writing " << path.string() << " failed while closing it: " << std::strerror(error));
+    }
+    std::error_code ec;
+    fs::rename(tmp, path, ec);
+    if (ec) {
+        std::error_code ignored;
+        fs::remove(tmp, ignored);
+        DL_THROW(Error, "cannot put " << path.string() << " in place: " << ec.message());
+    }
+    // The rename is durable once the directory is on the disk too.
+    const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
+    const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        ::fsync(dfd);
+        ::close(dfd);
+    }
+}
+
+void check_writable_directory(const fs::path& dir, const std::string& what) {
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec || !fs::is_directory(dir))
+        DL_THROW(UsageError, what << " " << dir.string() << ": cannot make this directory ("
+                                  << (ec ? ec.message() : "a file of that name is in the way") << ")");
+    if (::access(dir.c_str(), W_OK | X_OK) != 0)
+        DL_THROW(UsageError, what << " " << dir.string() << ": cannot write there (" << std::strerror(errno) << ")");
+}
+
+PendingFile::PendingFile(fs::path path)
+    : path_(std::move(path)), partial_(path_.string() + ".partial"), exceptions_at_start_(std::uncaught_exceptions()) {
+    create_parent(path_);
+    const fs::path dir = path_.has_parent_path() ? path_.parent_path() : fs::path(".");
+    if (::access(dir.c_str(), W_OK | X_OK) != 0)
+        DL_THROW(Error, "cannot write " << path_.string() << ": " << std::strerror(errno)
+                                        << " (check --out names a writable directory)");
+}
+
+void PendingFile::write(const std::string& text) {
+    if (!out_.is_open()) {
+        out_.open(partial_, std::ios::binary | std::ios::trunc);
+        DL_CHECK(out_.good(), "cannot write " << partial_.string() << ": check --out names a writable directory");
+    }
+    out_ << text << std::flush;
+    DL_CHECK(out_.good(), "writing " << partial_.string() << " failed (disk full?)");
+}
+
+void PendingFile::commit() {
+    if (!out_.is_open()) return;
+    out_.close();
+    DL_CHECK(!out_.fail(), "writing " << partial_.string() << " failed (disk full?)");
+    std::error_code ec;
+    fs::rename(partial_, path_, ec);
+    DL_CHECK(!ec, "cannot put " << path_.string() << " in place: " << ec.message());
+}
+
+PendingFile::~PendingFile() {
+    // Only a run that ended well replaces the earlier run's file.
+    if (std::uncaught_exceptions() > exceptions_at_start_) return;
+    try {
+        commit();
+    } catch (const std::exception&) {   // a destructor must not throw; the .partial file stays
+    }
+}
+
+}  // namespace dl::util
