@@ -14,7 +14,8 @@ void maxpool2d_forward(TensorT<T>& Y, std::vector<std::size_t>& argmax, const Te
                        std::size_t S) {
     // Hint: OH = conv_output_size(H, K, S, 0) (no padding); resize Y to [N, C, OH, OW] and argmax to
     // Y.size(). Treat the N·C planes one after another. Compare with > (not >=), so that the first
-    // maximum of a window wins a tie, and keep its flat index into X.
+    // maximum of a window wins a tie, and keep its flat index into X. A NaN must win its window
+    // wherever it is (x != x is true only for a NaN).
     DL_TODO("ch05.maxpool2d_forward");   // lesson: chapters/ch05_cnn/README.md#maxpool2d-forward
 }
 

@@ -9,6 +9,7 @@
 #include <bit>
 #include <cstddef>
 #include <cstring>
+#include <exception>
 #include <memory>
 #include <utility>
 
@@ -349,18 +350,27 @@ void gemm_blocked(Trans ta, Trans tb, std::size_t M, std::size_t N, std::size_t 
     using Bk = Blocking<T>;
     const bool split_n = ceil_div(N, Bk::nr) >= ceil_div(M, Bk::mr);
     const std::size_t unit = split_n ? Bk::nr : Bk::mr, units = ceil_div(split_n ? N : M, unit);
+    // An exception must not leave a parallel region (that is std::terminate): a thread whose packing
+    // buffers cannot be allocated hands its std::bad_alloc out, and it is thrown after the region.
+    std::exception_ptr failure;
 #pragma omp parallel num_threads(threads)
     {
         const auto t = static_cast<std::size_t>(omp_get_thread_num()),
                    nt = static_cast<std::size_t>(omp_get_num_threads());
         const std::size_t begin = units * t / nt * unit, end = std::min(units * (t + 1) / nt * unit, split_n ? N : M);
-        if (begin < end) {
-            if (split_n)
-                gemm_loops(M, end - begin, K, alpha, a, b.at(begin, 0), beta, C + begin, ldc);
-            else
-                gemm_loops(end - begin, N, K, alpha, a.at(begin, 0), b, beta, C + begin * ldc, ldc);
+        try {
+            if (begin < end) {
+                if (split_n)
+                    gemm_loops(M, end - begin, K, alpha, a, b.at(begin, 0), beta, C + begin, ldc);
+                else
+                    gemm_loops(end - begin, N, K, alpha, a.at(begin, 0), b, beta, C + begin * ldc, ldc);
+            }
+        } catch (...) {
+#pragma omp critical(dl_gemm_failure)
+            if (!failure) failure = std::current_exception();
         }
     }
+    if (failure) std::rethrow_exception(failure);
 }
 
 template void gemm_naive(Trans, Trans, std::size_t, std::size_t, std::size_t, float, const float*, std::size_t,

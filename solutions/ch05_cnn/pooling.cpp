@@ -29,10 +29,12 @@ void maxpool_plane(T* y, std::size_t* where, const T* x, std::size_t first, std:
             T best_value = x[corner];
             for (std::size_t k = 0; k < K; ++k)
                 for (std::size_t l = 0; l < K; ++l) {
-                    // Strictly greater, so the first maximum in row-major order wins a tie. Selects
+                    // Strictly greater, so the first maximum in row-major order wins a tie; and a
+                    // NaN beats any number (x != x only for NaN), so a NaN anywhere in the window
+                    // comes out, as in PyTorch, instead of vanishing unless it comes first. Selects
                     // rather than an if, which random data would mispredict half the time.
                     const std::size_t at = corner + k * W + l;
-                    const bool greater = x[at] > best_value;
+                    const bool greater = x[at] > best_value || (x[at] != x[at] && best_value == best_value);
                     best_value = greater ? x[at] : best_value;
                     best = greater ? at : best;
                 }

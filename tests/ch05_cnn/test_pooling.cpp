@@ -10,6 +10,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <cmath>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -29,6 +31,27 @@ TEST_CASE("ch05.maxpool2d_forward takes each window's maximum and remembers wher
     maxpool2d_forward(Y, argmax, X, 2, 2);
     require_close(Y, TensorD::from({1, 1, 2, 2}, {6, 8, 9, 7}), 0, 0, "Y");
     REQUIRE(argmax == std::vector<std::size_t>{6, 3, 15, 12});
+}
+
+TEST_CASE("ch05.maxpool2d_forward lets a NaN win its window wherever it is, as PyTorch does", "[ch05][exercise]") {
+    // A NaN compares false with everything, so with > alone it wins only where it comes first and
+    // otherwise vanishes: a training run that produced one would go on as if nothing happened.
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    for (std::size_t at = 0; at < 4; ++at) {
+        CAPTURE(at);
+        TensorD X = TensorD::from({1, 1, 2, 2}, {1, 2, 3, 4});
+        X[at] = nan;
+        TensorD Y;
+        std::vector<std::size_t> argmax;
+        maxpool2d_forward(Y, argmax, X, 2, 2);
+        REQUIRE(std::isnan(Y[0]));
+        REQUIRE(argmax[0] == at);
+    }
+    TensorD Y;   // two NaNs in one window: the first wins
+    std::vector<std::size_t> argmax;
+    maxpool2d_forward(Y, argmax, TensorD::from({1, 1, 2, 2}, {1, nan, 5, nan}), 2, 2);
+    REQUIRE(std::isnan(Y[0]));
+    REQUIRE(argmax[0] == 1);
 }
 
 TEST_CASE("ch05.maxpool2d_backward sends each gradient to its window's maximum only", "[ch05][exercise]") {

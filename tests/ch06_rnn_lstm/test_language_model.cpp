@@ -116,7 +116,8 @@ TEST_CASE("ch06.lstm_sequence_backward Ctrl-C after 40 steps saves the run, and 
                                   [](const train::EpochMetrics& m) {
                                       if (m.step == 40) std::raise(SIGINT);
                                   }),
-                        Contains("interrupted at step 41") && Contains("after step 40") && Contains(path));
+                        Contains("interrupted after step 40") && Contains("saved the state after step 40") &&
+                            Contains(path));
     REQUIRE(util::read_checkpoint(path).step == 40);
     second.fit(100, {.resume = path});
     REQUIRE(testing::same_bits(unbroken.model.parameters(), second.model.parameters()));

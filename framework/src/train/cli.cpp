@@ -7,6 +7,7 @@
 #include <omp.h>
 
 #include <cmath>
+#include <new>
 #include <iostream>
 #include <sstream>
 #include <typeinfo>
@@ -174,6 +175,10 @@ int run_main(const char* program, const std::function<int()>& body) {
     } catch (const UsageError& e) {
         std::cerr << program << ": error: " << e.what() << '\n';
         return 2;
+    } catch (const std::bad_alloc&) {
+        std::cerr << program << ": error: out of memory: the model, its batch or the data does not fit (try a smaller "
+                                "--batch-size, a smaller model, or fewer examples with --quick or --max-train)\n";
+        return 1;
     } catch (const std::exception& e) {
         std::cerr << program << ": error: " << e.what() << '\n';
         return 1;

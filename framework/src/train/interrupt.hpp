@@ -1,13 +1,14 @@
 #pragma once
-// Shared by the training loops (trainer.cpp, language_model.cpp): Ctrl-C while a run with --save
-// trains. Internal to dl_nn.
+// The training loop's (loop.cpp): Ctrl-C or SIGTERM while a run with --save trains. Internal to
+// dl_framework.
 
 #include <csignal>
 
 namespace dl::train::detail {
 
-// Ctrl-C while a run with --save trains: the handler only raises a flag, which fit() reads after
-// each step (nothing else is safe in a signal handler); the previous handler is back afterwards.
+// Ctrl-C (SIGINT) or SIGTERM (a scheduler stopping the job) while a run with --save trains: the
+// handler only raises a flag, which the loop reads after each step and after each interval's
+// evaluation (nothing else is safe in a signal handler); the previous handlers are back afterwards.
 inline volatile std::sig_atomic_t interrupted = 0;
 extern "C" inline void on_interrupt(int) { interrupted = 1; }
 
@@ -16,10 +17,14 @@ public:
     explicit InterruptGuard(bool active) : active_(active) {
         if (!active_) return;
         interrupted = 0;
-        previous_ = std::signal(SIGINT, on_interrupt);
+        previous_int_ = std::signal(SIGINT, on_interrupt);
+        previous_term_ = std::signal(SIGTERM, on_interrupt);
     }
     ~InterruptGuard() {
-        if (active_) std::signal(SIGINT, previous_);
+        if (active_) {
+            std::signal(SIGINT, previous_int_);
+            std::signal(SIGTERM, previous_term_);
+        }
         interrupted = 0;
     }
     InterruptGuard(const InterruptGuard&) = delete;
@@ -27,6 +32,7 @@ public:
 
 private:
     bool active_;
-    void (*previous_)(int) = SIG_DFL;
+    void (*previous_int_)(int) = SIG_DFL;
+    void (*previous_term_)(int) = SIG_DFL;
 };
 }  // namespace dl::train::detail

@@ -3,6 +3,7 @@
 #include "dl/nn/loss.hpp"
 #include "dl/train/resume.hpp"
 #include "dl/util/progress.hpp"
+#include "interrupt.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -164,7 +165,10 @@ std::string generate_text(nn::LanguageModel& model, const data::TextCorpus& corp
         return logits->row(logits->dim(0) - 1);
     };
     const std::size_t prompt_length = ids.size();
-    for (std::size_t i = 0; i < length; ++i) ids.push_back(sample_next<float>(next_logits(i == 0), temperature, rng));
+    for (std::size_t i = 0; i < length; ++i) {
+        if (detail::interrupted != 0) break;   // Ctrl-C while training with --save: the loop saves and stops
+        ids.push_back(sample_next<float>(next_logits(i == 0), temperature, rng));
+    }
     model.set_carried_state(saved);
     return corpus.decode(std::vector<int>(ids.begin() + static_cast<std::ptrdiff_t>(prompt_length), ids.end()));
 }

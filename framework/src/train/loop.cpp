@@ -113,6 +113,12 @@ std::vector<EpochMetrics> run_loop(Task& task, const LoopOptions& options, RunSt
             last = task.checkpoint(run);
             if (run.epoch % ck.save_every == 0 || run.step == total_steps || stop) util::write_checkpoint(ck.save, *last);
         }
+        // Ctrl-C during the evaluation or the sample: this interval is whole, and its checkpoint now saved.
+        if (last && detail::interrupted != 0 && !stop && run.step < total_steps) {
+            util::write_checkpoint(ck.save, *last);
+            DL_THROW(Error, "interrupted after " << after_last() << ": saved the state after " << after_last() << " to "
+                                                 << ck.save << " (--resume " << ck.save << " continues from there)");
+        }
         if (stop) {
             if (options.progress)
                 std::cout << "early stop: no better validation loss for " << options.early_stop_patience << ' '

@@ -12,7 +12,8 @@ namespace dl {
 
 // Max pooling: Y[n, c, i, j] = max over the window of X[n, c, i·S + k, j·S + l]. argmax (resized to
 // Y's size) keeps, for each output, the flat index into X of the element that won (the first one
-// on a tie), because only that element receives gradient.
+// on a tie), because only that element receives gradient. A NaN wins its window wherever it is (the
+// first NaN, as PyTorch does): a NaN that appears in training must not vanish.
 template <class T>
 void maxpool2d_forward(TensorT<T>& Y, std::vector<std::size_t>& argmax, const TensorT<T>& X, std::size_t K,
                        std::size_t S);
