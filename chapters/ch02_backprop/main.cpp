@@ -99,8 +99,10 @@ int run(int argc, const char* const argv[]) {
         {.epochs = epochs, .batch_size = opt.batch_size, .progress = true,
          .on_epoch = [&](const train::EpochMetrics& m) { csv.write(m, "fashion"); }},
         opt);
+    // The pixels' scale is part of what the weights learnt: a run on raw pixels resumes only as one.
     fit_options.checkpoints.kind = std::string(program) + ", " + std::to_string(fashion.train.size()) +
-                                   " training images\n" + nn::summary(model);
+                                   " training images" + (cli.get<bool>("standardize") ? "" : " (raw pixels)") + "\n" +
+                                   nn::summary(model);
     const auto history = train::fit(model, loss, *optimizer, fashion.train, fashion.validation, fit_options, rng);
     const auto test = train::evaluate(model, loss, fashion.test);
     double best_rate = 0;

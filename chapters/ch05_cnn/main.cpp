@@ -112,8 +112,10 @@ int run(int argc, const char* const argv[]) {
          .on_epoch = [&](const train::EpochMetrics& m) { csv.write(m); }},
         opt);
     // What a checkpoint must match to be resumed here: the program, the model and the data's size.
+    // The pixels' scale is part of what the weights learnt: a run on raw pixels resumes only as one.
     fit_options.checkpoints.kind = std::string(program) + ", " + std::to_string(fashion.train.size()) +
-                                   " training images\n" + nn::summary(model);
+                                   " training images" + (cli.get<bool>("standardize") ? "" : " (raw pixels)") + "\n" +
+                                   nn::summary(model);
     const auto history = train::fit(model, loss, *optimizer, fashion.train, fashion.validation, fit_options, rng);
     const auto test = train::evaluate(model, loss, fashion.test);
     double best_rate = 0, seconds = 0;

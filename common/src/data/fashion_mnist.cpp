@@ -151,6 +151,10 @@ ImageSplits load_image_dataset(const ImageLoadOptions& options) {
     // Classes: K = max training label + 1; each of 0..K-1 must occur in train, test labels must be < K.
     const std::uint8_t max_label = *std::max_element(train.labels.values.begin(), train.labels.values.end());
     const int num_classes = max_label + 1;
+    // One class is nothing to tell apart: every model would score 100% on it.
+    if (num_classes < 2)
+        DL_THROW(DataError, train.labels_file.string() << ": every label is " << int{max_label}
+                                                       << ": a classifier needs at least two classes (labels 0 and 1)");
     std::vector<std::size_t> per_class(static_cast<std::size_t>(num_classes), 0);
     for (const std::uint8_t y : train.labels.values) ++per_class[y];
     for (std::size_t c = 0; c < per_class.size(); ++c)
