@@ -92,7 +92,9 @@ public:
                             .position = streams_ ? streams_->position() : 0,
                             .carried = streams_ ? model_.carried_state() : std::vector<Tensor>{},
                             .history = run.history};
-        return make_lm_checkpoint(options_.checkpoints.kind, model_, optimizer_, rng_, lm);
+        util::Checkpoint c = make_lm_checkpoint(options_.checkpoints.kind, model_, optimizer_, rng_, lm);
+        if (options_.save_extra) options_.save_extra(c);
+        return c;
     }
 
     void report(const EpochMetrics& m, long length) override {
@@ -128,7 +130,11 @@ std::vector<EpochMetrics> fit_language_model(nn::LanguageModel& model, optim::Op
     LanguageModelTask task(model, optimizer, train, validation, options, rng);
     const Checkpoints& ck = options.checkpoints;
     RunState run;
-    if (!ck.resume.empty()) run = task.restore(util::read_checkpoint(ck.resume), ck.resume);
+    if (!ck.resume.empty()) {
+        const util::Checkpoint saved = util::read_checkpoint(ck.resume);
+        run = task.restore(saved, ck.resume);
+        if (options.restore_extra) options.restore_extra(saved, run.history);
+    }
     return run_loop(task,
                     {.unit = LoopOptions::Unit::steps,
                      .length = options.steps,
@@ -138,6 +144,7 @@ std::vector<EpochMetrics> fit_language_model(nn::LanguageModel& model, optim::Op
                      .step = {.clip_value = options.clip_value, .clip_norm = options.clip_norm},
                      .progress = options.progress,
                      .on_interval = options.on_eval,
+                     .replay_restored = !options.restore_extra,
                      .checkpoints = ck},
                     std::move(run));
 }

@@ -1,6 +1,7 @@
 #include "dl/train/lm_run.hpp"
 
 #include "dl/train/metrics.hpp"
+#include "dl/train/resume.hpp"
 #include "dl/util/progress.hpp"
 
 #include <cmath>
@@ -86,6 +87,7 @@ std::vector<EpochMetrics> train_with_samples(nn::LanguageModel& model, const dat
     MetricsCsv csv(out / "metrics.csv", /*with_run_column=*/false, /*with_step_column=*/true);
     util::PendingFile samples(out / "samples.txt");   // samples.txt when the run ends well
     Rng sample_rng(opt.seed + 1);
+    std::string transcript;   // samples.txt so far, kept in the checkpoints with sample_rng
     auto optimizer = optim::make_optimizer(opt.optimizer_options());
     fit.steps = run.steps, fit.eval_every = run.eval_every, fit.batch_size = opt.batch_size, fit.seq_len = run.seq_len;
     fit.lr = opt.lr;
@@ -95,7 +97,27 @@ std::vector<EpochMetrics> train_with_samples(nn::LanguageModel& model, const dat
         const std::string text = generate_text(model, corpus, run.prompt, run.sample_length, run.temperature, sample_rng);
         std::cout << "--- sample after " << m.step << " steps (temperature " << run.temperature << ") ---\n"
                   << run.prompt << text << "\n---" << std::endl;
-        samples.write("--- step " + std::to_string(m.step) + " ---\n" + run.prompt + text + "\n");
+        const std::string entry = "--- step " + std::to_string(m.step) + " ---\n" + run.prompt + text + "\n";
+        samples.write(entry);
+        transcript += entry;
+    };
+    fit.save_extra = [&](util::Checkpoint& c) {
+        put_text(c, "samples.text", transcript);
+        put_rng(c, "samples.rng", sample_rng.state());
+    };
+    // On --resume: the restored evaluations' rows, and their samples as they were written then (a
+    // checkpoint from before samples were kept gets samples of the resumed model instead).
+    fit.restore_extra = [&](const util::Checkpoint& c, const std::vector<EpochMetrics>& restored) {
+        const auto text = read_text(c, "samples.text", opt.resume);
+        const auto state = read_rng(c, "samples.rng", opt.resume);
+        if (!text || !state) {
+            for (const auto& m : restored) fit.on_eval(m);
+            return;
+        }
+        for (const auto& m : restored) csv.write(m);
+        if (!text->empty()) samples.write(*text);
+        transcript = *text;
+        sample_rng.set_state(*state);
     };
     fit.checkpoints = {.save_every = opt.save_every, .save = opt.save, .resume = opt.resume, .kind = kind};
     auto history = fit_language_model(model, *optimizer, split.train, validation, fit, rng);

@@ -29,7 +29,7 @@ std::vector<EpochMetrics> run_loop(Task& task, const LoopOptions& options, RunSt
         if (options.progress)
             std::cout << "resumed from " << ck.resume << " after " << unit << ' ' << done
                       << (by_epoch ? " (step " + std::to_string(run.step) + ")" : "") << std::endl;
-        if (options.on_interval)
+        if (options.on_interval && options.replay_restored)
             for (const auto& m : run.history) options.on_interval(m);
     }
     // A length of 0 with --resume: nothing more to train (the caller evaluates the saved model).

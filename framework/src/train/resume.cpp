@@ -33,12 +33,6 @@ std::string in_brief(const std::string& kind) {
     return brief;
 }
 
-void put_rng(util::Checkpoint& c, const std::string& name, const RngState& s) {
-    for (int i = 0; i < 4; ++i) c.numbers.push_back({name + ".s" + std::to_string(i), s.s[i]});
-    c.numbers.push_back({name + ".cached_normal", std::bit_cast<std::uint64_t>(s.cached_normal)});
-    c.numbers.push_back({name + ".has_cached_normal", s.has_cached_normal ? 1u : 0u});
-}
-
 // A checkpoint is input from outside: a crafted file can carry a valid checksum over any value.
 // Weights, statistics and optimizer state must be finite (a NaN weight hidden by ReLU or max
 // pooling would train on silently).
@@ -79,6 +73,7 @@ public:
         require_finite(*it->second, name, source_);
         return it->second;
     }
+    bool has_number(const std::string& name) const { return numbers_.count(name) != 0; }
     std::uint64_t number(const std::string& name) const {
         const auto it = numbers_.find(name);
         if (it == numbers_.end()) DL_THROW(DataError, source_ << ": the checkpoint has no number '" << name << "'");
@@ -172,6 +167,39 @@ optim::OptimizerState read_optimizer(const Lookup& in, const optim::Optimizer& o
 }
 
 }  // namespace
+
+void put_rng(util::Checkpoint& c, const std::string& name, const RngState& s) {
+    for (int i = 0; i < 4; ++i) c.numbers.push_back({name + ".s" + std::to_string(i), s.s[i]});
+    c.numbers.push_back({name + ".cached_normal", std::bit_cast<std::uint64_t>(s.cached_normal)});
+    c.numbers.push_back({name + ".has_cached_normal", s.has_cached_normal ? 1u : 0u});
+}
+
+std::optional<RngState> read_rng(const util::Checkpoint& c, const std::string& name, const std::string& source) {
+    const Lookup in(c, source);
+    if (!in.has_number(name + ".s0")) return std::nullopt;
+    return in.rng(name);
+}
+
+void put_text(util::Checkpoint& c, const std::string& name, const std::string& text) {
+    Tensor bytes({text.size()});
+    for (std::size_t i = 0; i < text.size(); ++i) bytes[i] = static_cast<float>(static_cast<unsigned char>(text[i]));
+    c.tensors.push_back({name, std::move(bytes)});
+}
+
+std::optional<std::string> read_text(const util::Checkpoint& c, const std::string& name, const std::string& source) {
+    const Lookup in(c, source);
+    const Tensor* bytes = in.optional_tensor(name);
+    if (bytes == nullptr) return std::nullopt;
+    std::string text(bytes->size(), '\0');
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const float v = (*bytes)[i];
+        if (!(v >= 0 && v <= 255 && v == std::floor(v)))
+            DL_THROW(DataError, source << ": the checkpoint's text '" << name << "' holds " << v << " at " << i
+                                       << ", not a byte (damaged or made by hand)");
+        text[i] = static_cast<char>(static_cast<unsigned char>(v));
+    }
+    return text;
+}
 
 util::Checkpoint make_run_checkpoint(const std::string& kind, nn::Sequential& model, optim::Optimizer& optimizer,
                                      const Rng& rng, const data::BatchIterator& batches, const RunState& run) {

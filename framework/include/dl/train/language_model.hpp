@@ -31,6 +31,12 @@ struct LmFitOptions {
     bool progress = true;
     std::function<void(const EpochMetrics&)> on_eval = {};   // after each evaluation (print, CSV, sample)
     FitOptions::Checkpoints checkpoints = {};                 // save_every counts evaluations
+    // What the run writes besides its metrics (chapters 6 and 7: the samples and their generator):
+    // save_extra adds it to every checkpoint; on --resume, restore_extra gets it back with the
+    // restored evaluations, which then do not go through on_eval again. So a resumed run writes
+    // what an unbroken one does, not samples of the resumed model for the earlier steps.
+    std::function<void(util::Checkpoint&)> save_extra = {};
+    std::function<void(const util::Checkpoint&, const std::vector<EpochMetrics>& restored)> restore_extra = {};
 };
 
 // Mean loss (nats per character) and next-character accuracy over the windows, each from the zero

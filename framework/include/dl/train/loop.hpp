@@ -94,6 +94,7 @@ struct LoopOptions {
                                    // intervals, and end with the best interval's weights (0: off)
     bool progress = true;          // a progress bar on a terminal, and one line per interval
     std::function<void(const EpochMetrics&)> on_interval = {};   // after each (print, CSV, sample)
+    bool replay_restored = true;   // a resumed run's restored intervals go through on_interval first
     Checkpoints checkpoints = {};  // `resume` names where `run` came from, for the messages
 };
 

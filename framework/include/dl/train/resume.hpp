@@ -16,6 +16,7 @@
 #include "dl/train/trainer.hpp"
 #include "dl/util/checkpoint.hpp"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,15 @@ struct LmRunState {
     std::vector<Tensor> carried;
     std::vector<EpochMetrics> history;
 };
+
+// What else a program keeps in its run's checkpoint (chapters 6 and 7: the samples written so far
+// and their generator): a generator's state, and a text (one float per byte, exact), by name. The
+// readers return nothing when the checkpoint has no such entry, and throw naming `source` when
+// it is malformed.
+void put_rng(util::Checkpoint& c, const std::string& name, const RngState& state);
+std::optional<RngState> read_rng(const util::Checkpoint& c, const std::string& name, const std::string& source);
+void put_text(util::Checkpoint& c, const std::string& name, const std::string& text);
+std::optional<std::string> read_text(const util::Checkpoint& c, const std::string& name, const std::string& source);
 
 util::Checkpoint make_lm_checkpoint(const std::string& kind, nn::LanguageModel& model, optim::Optimizer& optimizer,
                                     const Rng& rng, const LmRunState& run);
