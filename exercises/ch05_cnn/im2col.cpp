@@ -1,6 +1,7 @@
 #include "dl/ops/conv.hpp"
 
 #include "dl/exercise.hpp"
+#include "dl/util/parallel.hpp"
 
 #include <omp.h>
 

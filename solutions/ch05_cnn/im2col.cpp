@@ -1,6 +1,7 @@
 #include "dl/ops/conv.hpp"
 
 #include "dl/exercise.hpp"
+#include "dl/util/parallel.hpp"
 
 #include <omp.h>
 
@@ -109,18 +110,22 @@ void conv2d_forward_im2col(TensorT<T>& Y, const TensorT<T>& X, const TensorT<T>&
     const std::size_t OH = conv_output_size(X.dim(2), KH, p.stride, p.padding);
     const std::size_t OW = conv_output_size(X.dim(3), KW, p.stride, p.padding);
     Y.resize({N, OC, OH, OW});
-    // Nothing below can throw (the shapes are checked above): an exception must not leave a parallel region.
+    // Allocation can fail inside the threads (cols, the GEMM's buffers), and an exception must not
+    // leave a parallel region: each image's work runs through `failure`, which rethrows after it.
+    util::ParallelFailure failure;
 #pragma omp parallel
     {
         TensorT<T> cols;   // each thread's own
 #pragma omp for schedule(static)
-        for (std::size_t n = 0; n < N; ++n) {
-            im2col(cols, X, n, KH, KW, p);
-            T* y = Y.data() + n * OC * OH * OW;
-            for (std::size_t o = 0; o < OC; ++o) std::fill(y + o * OH * OW, y + (o + 1) * OH * OW, b[o]);
-            gemm(Trans::no, Trans::no, OC, OH * OW, K, T(1), W.data(), K, cols.data(), OH * OW, T(1), y, OH * OW);
-        }
+        for (std::size_t n = 0; n < N; ++n)
+            failure.run([&] {
+                im2col(cols, X, n, KH, KW, p);
+                T* y = Y.data() + n * OC * OH * OW;
+                for (std::size_t o = 0; o < OC; ++o) std::fill(y + o * OH * OW, y + (o + 1) * OH * OW, b[o]);
+                gemm(Trans::no, Trans::no, OC, OH * OW, K, T(1), W.data(), K, cols.data(), OH * OW, T(1), y, OH * OW);
+            });
     }
+    failure.rethrow();
 }
 
 // Per image n:  cols = im2col(X[n]);  dW += dY[n] · colsᵀ;  db += Σ_ij dY[n];  dX[n] = col2im(Wᵀ · dY[n]).
@@ -141,20 +146,24 @@ void conv2d_backward_im2col(TensorT<T>& dX, TensorT<T>& dW, TensorT<T>& db, cons
     dX.resize(X.shape());
     const auto threads = static_cast<std::size_t>(omp_get_max_threads());
     std::vector<TensorT<T>> dWt_part(threads, TensorT<T>({K, OC})), db_part(threads, TensorT<T>({OC}));
+    util::ParallelFailure failure;   // as in the forward: no exception may leave the region
 #pragma omp parallel
     {
         const auto t = static_cast<std::size_t>(omp_get_thread_num());
-        TensorT<T> cols, dcols({K, P});
+        TensorT<T> cols, dcols;
 #pragma omp for schedule(static)
-        for (std::size_t n = 0; n < N; ++n) {
-            const T* dy = dY.data() + n * OC * P;
-            im2col(cols, X, n, KH, KW, p);
-            gemm(Trans::no, Trans::yes, K, OC, P, T(1), cols.data(), P, dy, P, T(1), dWt_part[t].data(), OC);
-            for (std::size_t o = 0; o < OC; ++o) db_part[t][o] += sum_of(dy + o * P, P);
-            gemm(Trans::yes, Trans::no, K, P, OC, T(1), W.data(), K, dy, P, T(0), dcols.data(), P);
-            col2im(dX, n, dcols, KH, KW, p);
-        }
+        for (std::size_t n = 0; n < N; ++n)
+            failure.run([&] {
+                const T* dy = dY.data() + n * OC * P;
+                im2col(cols, X, n, KH, KW, p);
+                gemm(Trans::no, Trans::yes, K, OC, P, T(1), cols.data(), P, dy, P, T(1), dWt_part[t].data(), OC);
+                for (std::size_t o = 0; o < OC; ++o) db_part[t][o] += sum_of(dy + o * P, P);
+                dcols.resize({K, P});   // allocated once, by each thread's first image
+                gemm(Trans::yes, Trans::no, K, P, OC, T(1), W.data(), K, dy, P, T(0), dcols.data(), P);
+                col2im(dX, n, dcols, KH, KW, p);
+            });
     }
+    failure.rethrow();
     for (std::size_t t = 0; t < threads; ++t) {
         for (std::size_t o = 0; o < OC; ++o)
             for (std::size_t k = 0; k < K; ++k) dW[o * K + k] += dWt_part[t][k * OC + o];

@@ -2,6 +2,7 @@
 
 #include "dl/exercise.hpp"
 #include "dl/ops/gemm.hpp"
+#include "dl/util/parallel.hpp"
 #include "dl/util/vector_math.hpp"
 
 #include <algorithm>
@@ -27,13 +28,17 @@ void attention_blockwise_forward(TensorT<T>& O, const TensorT<T>& Q, const Tenso
     const T scale = T(1) / std::sqrt(static_cast<T>(d));
     const T minus_inf = -std::numeric_limits<T>::infinity();
     O.resize({N, Tq, d});
+    // Allocation can fail inside the threads (the tiles, the GEMM's buffers), and an exception must
+    // not leave a parallel region: each block's work runs through `failure`, which rethrows after it.
+    util::ParallelFailure failure;
 #pragma omp parallel
     {
         const std::size_t bq = std::min(block, Tq), bk = std::min(block, Tk);
-        std::vector<T> s(bq * bk), m(bq), l(bq), acc(bq * d);
+        std::vector<T> s, m, l, acc;   // each thread's tiles, allocated by its first block
 #pragma omp for schedule(dynamic) collapse(2)
         for (std::size_t n = 0; n < N; ++n)
-            for (std::size_t qb = 0; qb < query_blocks; ++qb) {
+            for (std::size_t qb = 0; qb < query_blocks; ++qb) failure.run([&] {
+                s.resize(bq * bk), m.resize(bq), l.resize(bq), acc.resize(bq * d);
                 const std::size_t i0 = qb * block, rows = std::min(block, Tq - i0);
                 const std::size_t key_end = causal ? i0 + rows : Tk;   // later keys are all masked
                 const T* q = Q.data() + (n * Tq + i0) * d;
@@ -70,8 +75,9 @@ void attention_blockwise_forward(TensorT<T>& O, const TensorT<T>& Q, const Tenso
                 T* o = O.data() + (n * Tq + i0) * d;
                 for (std::size_t r = 0; r < rows; ++r)
                     for (std::size_t e = 0; e < d; ++e) o[r * d + e] = acc[r * d + e] / l[r];
-            }
+            });
     }
+    failure.rethrow();
 }
 
 template void attention_blockwise_forward(TensorT<float>&, const TensorT<float>&, const TensorT<float>&,

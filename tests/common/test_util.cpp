@@ -3,6 +3,7 @@
 #include "dl/train/metrics.hpp"
 #include "dl/train/cli.hpp"
 #include "dl/util/json.hpp"
+#include "dl/util/parallel.hpp"
 #include "dl/util/plot.hpp"
 #include "dl/util/vector_math.hpp"
 
@@ -12,6 +13,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <new>
 #include <sstream>
 #include <vector>
 
@@ -215,4 +217,21 @@ TEST_CASE("write_file_atomically refuses a path it cannot write, leaving no temp
     CHECK(text == "old");
     CHECK(std::distance(std::filesystem::directory_iterator(dir.path), {}) == 1);
     CHECK_THROWS_WITH(util::check_writable_directory(file, "--out"), Catch::Contains("--out") && Catch::Contains("summary.json"));
+}
+
+TEST_CASE("ParallelFailure carries an exception out of an OpenMP region instead of terminating", "[common][infra]") {
+    // Without it a std::bad_alloc in a kernel's threads is std::terminate (exit 134, no message).
+    util::ParallelFailure failure;
+    std::vector<int> done(64, 0);
+#pragma omp parallel for num_threads(2)
+    for (int i = 0; i < 64; ++i)
+        failure.run([&] {
+            if (i == 5) throw std::bad_alloc();
+            done[static_cast<std::size_t>(i)] = 1;
+        });
+    REQUIRE_THROWS_AS(failure.rethrow(), std::bad_alloc);
+    REQUIRE(done[5] == 0);
+    util::ParallelFailure none;
+    none.run([] {});
+    REQUIRE_NOTHROW(none.rethrow());
 }

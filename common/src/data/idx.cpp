@@ -94,8 +94,10 @@ public:
 private:
     [[noreturn]] void throw_zlib_error() const {
         int code = Z_OK;
-        const char* message = gzerror(file_.get(), &code);
+        std::string message = gzerror(file_.get(), &code);
         if (code == Z_ERRNO) DL_THROW(DataError, name_ << ": cannot read: " << std::strerror(errno));
+        // zlib starts its message with the path, which ours already names.
+        if (message.rfind(name_ + ": ", 0) == 0) message.erase(0, name_.size() + 2);
         DL_THROW(DataError, name_ << ": corrupt gzip data after " << offset_ << " decompressed bytes: zlib says '"
                                   << message << "'");
     }
