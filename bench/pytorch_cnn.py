@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""The peer for chapter 5's training speed: PyTorch (Debian's python3-torch) training the course
-text's CNN on Fashion-MNIST, timed per epoch like ch05_cnn (training only, evaluation excluded).
+"""Chapter 5's training speed in PyTorch: Debian's python3-torch training the classic Keras CNN on
+Fashion-MNIST, timed per epoch like ch05_cnn (training only, evaluation excluded).
 
     OPENBLAS_NUM_THREADS=1 bench/pytorch_cnn.py --threads 2 --epochs 1 --batch-size 32
 

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""The peer for chapter 6: PyTorch (Debian's python3-torch) training the same character-level LSTM
+"""The PyTorch version of chapter 6: Debian's python3-torch training the same character-level LSTM
 language model on the same text, timed and evaluated like `ch06_rnn_lstm --batching random
 --lr-schedule none` (training time only; evaluation excluded).
 
@@ -14,7 +14,7 @@ with --text (ch06_rnn_lstm caches the King James Bible in runs/data/kjv.txt). Us
 bench/lstm-side-by-side; the tests never need PyTorch. `scripts/setup --fixtures` installs it."""
 import torch.nn as nn
 
-import lm_peer
+import lm_pytorch
 
 
 class CharLstm(nn.Module):
@@ -30,12 +30,12 @@ class CharLstm(nn.Module):
 
 
 def main():
-    ap = lm_peer.arguments(__doc__.splitlines()[0], seq_len=64, lr=2e-3)
+    ap = lm_pytorch.arguments(__doc__.splitlines()[0], seq_len=64, lr=2e-3)
     ap.add_argument("--embed", type=int, default=64)
     ap.add_argument("--hidden", type=int, default=256)
     args = ap.parse_args()
-    corpus = lm_peer.Corpus(args)
-    lm_peer.train(CharLstm(len(corpus.alphabet), args.embed, args.hidden), corpus, args)
+    corpus = lm_pytorch.Corpus(args)
+    lm_pytorch.train(CharLstm(len(corpus.alphabet), args.embed, args.hidden), corpus, args)
 
 
 if __name__ == "__main__":

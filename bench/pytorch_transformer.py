@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""The peer for chapter 7: PyTorch (Debian's python3-torch) training the same character-level
+"""The PyTorch version of chapter 7: Debian's python3-torch training the same character-level
 Transformer language model on the same text, timed and evaluated like `ch07_transformer --optimizer
 adam --lr-schedule none --warmup-steps 0 --weight-decay 0` (training time only; evaluation excluded).
 
@@ -24,7 +24,7 @@ import sys
 import torch
 import torch.nn as nn
 
-import lm_peer
+import lm_pytorch
 
 
 class CausalSelfAttention(nn.Module):
@@ -84,7 +84,7 @@ class CharTransformer(nn.Module):
 
 
 def main():
-    ap = lm_peer.arguments(__doc__.splitlines()[0], seq_len=128, lr=1e-3)
+    ap = lm_pytorch.arguments(__doc__.splitlines()[0], seq_len=128, lr=1e-3)
     ap.add_argument("--layers", type=int, default=4)
     ap.add_argument("--heads", type=int, default=4)
     ap.add_argument("--width", type=int, default=128)
@@ -94,7 +94,7 @@ def main():
         ap.error(f"--width {args.width} must be a multiple of --heads {args.heads}")
     if args.seq_len > context:
         ap.error(f"--seq-len {args.seq_len} is longer than the context {context}")
-    corpus = lm_peer.Corpus(args)
+    corpus = lm_pytorch.Corpus(args)
     V = len(corpus.alphabet)
     net = CharTransformer(V, args.width, args.heads, args.layers, context)
     params = sum(p.numel() for p in net.parameters())
@@ -102,7 +102,7 @@ def main():
           f"{args.heads} heads, width {args.width}, context {context})", file=sys.stderr, flush=True)
     if V == 73 and (args.layers, args.heads, args.width) == (4, 4, 128):
         assert params == 828416, f"expected 828,416 parameters (as ch07_transformer), got {params:,}"
-    lm_peer.train(net, corpus, args)
+    lm_pytorch.train(net, corpus, args)
 
 
 if __name__ == "__main__":

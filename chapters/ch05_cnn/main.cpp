@@ -1,4 +1,4 @@
-// Chapter 5: a convolutional network on Fashion-MNIST, the course text's model:
+// Chapter 5: a convolutional network on Fashion-MNIST, the classic Keras CNN:
 //   Conv2D(32, 3×3) ReLU, MaxPool(2), Conv2D(64, 3×3) ReLU, MaxPool(2), Flatten, Dense(128) ReLU,
 //   Dropout(0.5), Dense(10, softmax), with Adam 1e-3 on standardised pixels, for 15 epochs with
 //   chapter 3's cosine schedule. One thread, seed 42: 91.5% test accuracy, and 91.7% with seed 1
@@ -27,7 +27,8 @@ namespace po = boost::program_options;
 namespace {
 
 constexpr const char* program = "ch05_cnn";
-constexpr std::size_t course_text_total = 219'146;   // the total the course text prints (its rows add up to 225,034)
+// The total that the published Keras summary of this model prints; its own rows add up to 225,034.
+constexpr std::size_t keras_printed_total = 219'146;
 
 // The first Conv2D layer's filters, one tile per output channel (its first input channel).
 std::vector<util::ImageTile> filter_tiles(nn::Sequential& model) {
@@ -64,7 +65,7 @@ std::vector<util::ImageTile> prediction_tiles(nn::Sequential& model, const data:
 }
 
 int run(int argc, const char* const argv[]) {
-    train::Cli cli(program, "a convolutional network on Fashion-MNIST, the course text's model (chapter 5)",
+    train::Cli cli(program, "a convolutional network on Fashion-MNIST, the classic Keras CNN (chapter 5)",
                   {.epochs = 15, .batch_size = 32, .lr = 1e-3, .optimizer = "adam", .schedule = {.kind = "cosine"}});
     cli.chapter_options().add_options()
         ("conv", po::value<std::string>()->default_value("im2col"), "naive|im2col: how the Conv2D layers convolve")
@@ -99,9 +100,9 @@ int run(int argc, const char* const argv[]) {
               << " validation, " << fashion.test.size() << " test images; " << opt.threads << " thread(s); --conv "
               << cnn.conv << "\n"
               << nn::summary(model);
-    if (params != course_text_total)
-        std::cout << "(the course text prints a total of 219,146 for this model, but its own rows add up to the "
-                     "total above: see the lesson, \"Counting parameters\")\n";
+    if (params != keras_printed_total)
+        std::cout << "(the Keras summary published with this model prints a total of 219,146, but its own rows add up "
+                     "to the total above: see the lesson, \"Counting parameters\")\n";
     std::cout << '\n';
 
     train::MetricsCsv csv(out / "metrics.csv", /*with_run_column=*/false);
@@ -136,7 +137,7 @@ int run(int argc, const char* const argv[]) {
     util::write_file_atomically(out / "summary.json", summary.dump());
 
     const bool plotted = train::plot_training_curves({{"CNN", history}}, out / "curves.png", plot_mode,
-                                                     "Fashion-MNIST, the course text's CNN (" + cnn.conv + ")",
+                                                     "Fashion-MNIST, the classic Keras CNN (" + cnn.conv + ")",
                                                      (out / "metrics.csv").string());
     bool pictures = false;
     if (plotted) {

@@ -7,7 +7,8 @@
 // evaluation's do; --batching streams trains by truncated backpropagation through time instead
 // (the state carried from batch to batch: 1.450 after the same 3,000 steps, because a model that
 // always has the previous batch's state to lean on is then measured from a zero state).
-// --lr-schedule none --steps 2000 is the PyTorch peer's recipe (bench/lstm-side-by-side).
+// --lr-schedule none --steps 2000 is the recipe of PyTorch running the same model
+// (bench/lstm-side-by-side).
 //
 // Other modes:
 //   --resume FILE --generate "PROMPT"   continue PROMPT with a saved model (no training)

@@ -4,8 +4,9 @@
 // warm-up steps and cosine decay, clipping at norm 1, batches of 32 random windows, 2,000 steps.
 // Prints the validation loss in nats and bits per character and a generated sample at every
 // evaluation, and draws what the last block's heads attend to in a sentence.
-// --optimizer adam --lr-schedule none --warmup-steps 0 --weight-decay 0 is the PyTorch peer's recipe
-// (bench/transformer-side-by-side; with adam a weight decay would be chapter 4's L2 penalty).
+// --optimizer adam --lr-schedule none --warmup-steps 0 --weight-decay 0 is the recipe of PyTorch
+// running the same model (bench/transformer-side-by-side; with adam a weight decay would be
+// chapter 4's L2 penalty).
 //
 // Other modes:
 //   --resume FILE --generate "PROMPT"   continue PROMPT with a saved model (no training)

@@ -1,8 +1,8 @@
-// Checkpoints through the training loop (issue 9): a run saved after k epochs and resumed for the
-// rest ends bit for bit where an unbroken run ends, Ctrl-C saves the last finished epoch, and a
-// checkpoint of another model or optimizer is refused. The model has dropout (its own generator)
-// and trains with Adam (moments) on a cosine schedule (the step count), so each of those must be
-// saved and restored exactly for the weights to match.
+// Checkpoints through the training loop (--save, --resume): a run saved after k epochs and resumed
+// for the rest ends bit for bit where an unbroken run ends, Ctrl-C saves the last finished epoch,
+// and a checkpoint of another model or optimizer is refused. The model has dropout (its own
+// generator) and trains with Adam (moments) on a cosine schedule (the step count), so each of those
+// must be saved and restored exactly for the weights to match.
 #include "dl/data/synthetic.hpp"
 #include "dl/nn/loss.hpp"
 #include "dl/nn/models.hpp"

@@ -1,5 +1,5 @@
-// The course text's CNN: its parameter count (225,034; the course text's printed total, 219,146,
-// is wrong), its output shapes, and a short training run.
+// The classic Keras CNN for Fashion-MNIST: its parameter count (225,034; the total its published
+// Keras summary prints, 219,146, is wrong), its output shapes, and a short training run.
 #include "dl/data/fashion_mnist.hpp"
 #include "dl/nn/conv.hpp"
 #include "dl/nn/loss.hpp"
@@ -15,7 +15,7 @@
 using namespace dl;
 using Catch::Matchers::Contains;
 
-TEST_CASE("ch05.conv2d_forward_im2col the course text's model has 225,034 parameters and its output shapes",
+TEST_CASE("ch05.conv2d_forward_im2col the classic Keras CNN has 225,034 parameters and its output shapes",
           "[ch05][exercise]") {
     Rng rng(1);
     nn::Sequential model = nn::course_cnn({1, 28, 28}, 10, rng, {});

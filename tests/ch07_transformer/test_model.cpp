@@ -1,5 +1,5 @@
 // The Transformer language model end to end: a whole block's backward pass against finite
-// differences in double, causality bit for bit, the parameter count of the PyTorch peer, a short
+// differences in double, causality bit for bit, the parameter count of the PyTorch version, a short
 // training run on the King James Bible, and a checkpoint that generates text.
 #include "dl/data/text.hpp"
 #include "dl/nn/transformer.hpp"
@@ -127,7 +127,7 @@ TEST_CASE("ch07.multihead_attention_backward a saved Transformer loads bit for b
     CHECK(bible().encode(generated, "generated").size() == 40);
 }
 
-TEST_CASE("the Transformer counts the PyTorch peer's 828,416 parameters and refuses windows beyond its context",
+TEST_CASE("the Transformer counts the PyTorch version's 828,416 parameters and refuses windows beyond its context",
           "[ch07][infra]") {
     Rng rng(1);
     nn::TransformerLm model(73, {}, rng);   // 4 layers, 4 heads, width 128, context 128, learned positions

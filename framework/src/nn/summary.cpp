@@ -9,7 +9,7 @@ namespace dl::nn {
 
 namespace {
 // "(None, 128)": the batch axis first, then the example's dims. An image [C, H, W] is printed
-// channels last, (None, H, W, C), as Keras prints it, so the table reads like the course text's.
+// channels last, (None, H, W, C), as Keras prints it, so the table reads like the Keras summary of the same model.
 std::string shape_text(const Shape& s) {
     std::ostringstream out;
     out << "(None";

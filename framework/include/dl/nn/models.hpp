@@ -15,7 +15,7 @@ Activation parse_activation(const std::string& name);   // "relu" | "tanh" | "si
 // A multilayer perceptron: Flatten (when the input has more than one axis), then for each hidden
 // width a Dense layer and the activation, then a Dense layer to `classes` logits (the softmax is in
 // the loss). Weights: He for ReLU layers, Xavier otherwise.
-//   mlp({1, 28, 28}, {128}, 10, Activation::relu, rng)  ->  the course text's Fashion-MNIST model
+//   mlp({1, 28, 28}, {128}, 10, Activation::relu, rng)  ->  the classic Keras model for Fashion-MNIST (chapter 2)
 Sequential mlp(const Shape& input, const std::vector<std::size_t>& hidden, std::size_t classes,
                Activation activation, Rng& rng);
 
@@ -28,7 +28,7 @@ struct MlpOptions {
 Sequential mlp(const Shape& input, const std::vector<std::size_t>& hidden, std::size_t classes,
                Activation activation, Rng& rng, const MlpOptions& options);
 
-// Chapter 5: the course text's convolutional network, for [C, H, W] images:
+// Chapter 5: the classic Keras convolutional network for Fashion-MNIST, for [C, H, W] images:
 //   Conv2D(32, 3×3) ReLU, MaxPool(2), Conv2D(64, 3×3) ReLU, MaxPool(2), Flatten, Dense(128) ReLU,
 //   Dropout(p), Dense(classes)
 // On 28×28 Fashion-MNIST: 320 + 18,496 + 204,928 + 1,290 = 225,034 parameters. He initialisation for

@@ -7,7 +7,7 @@
 // Initialised as GPT-2 (and nanoGPT): every weight N(0, 0.02), the two projections that write into
 // the residual stream (Wo and W₂) N(0, 0.02 / √(2·layers)), biases 0, layer norms γ = 1, β = 0.
 // With 4 layers, 4 heads, C = 128, a context of 128 and 73 characters: 828,416 parameters, as
-// the PyTorch peer (bench/pytorch_transformer.py) counts them.
+// the PyTorch version of the model (bench/pytorch_transformer.py) counts them.
 
 #include "dl/nn/language_model.hpp"
 #include "dl/ops/attention.hpp"

@@ -1,6 +1,7 @@
-"""What the PyTorch peers of chapters 6 and 7 (bench/pytorch_lstm.py, bench/pytorch_transformer.py)
-share: the text and its 90/10 split by position, the validation windows, and the training loop
-timed and evaluated as the chapters' own (training time only; one JSON line per evaluation)."""
+"""What the PyTorch versions of chapters 6 and 7 (bench/pytorch_lstm.py,
+bench/pytorch_transformer.py) share: the text and its 90/10 split by position, the validation
+windows, and the training loop timed and evaluated as the chapters' own (training time only; one
+JSON line per evaluation)."""
 import argparse
 import json
 import time
@@ -10,7 +11,7 @@ import torch.nn as nn
 
 
 def arguments(description, seq_len, lr):
-    """The options both peers take; the model's own are added by the caller."""
+    """The options both PyTorch versions take; the model's own are added by the caller."""
     ap = argparse.ArgumentParser(description=description)
     ap.add_argument("--text", default="runs/data/kjv.txt")
     ap.add_argument("--threads", type=int, default=1)
