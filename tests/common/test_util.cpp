@@ -9,6 +9,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -198,7 +202,10 @@ TEST_CASE("metrics.csv: an earlier run's file stays until the new run ends well"
     std::getline(now, header), std::getline(now, row);
     CHECK(header == "epoch,step,train_loss,train_acc,val_loss,val_acc,seconds,examples_per_s,lr");
     CHECK(row.rfind("1,500,2.5,", 0) == 0);
-    CHECK(std::distance(std::filesystem::directory_iterator(path.parent_path()), {}) == 1);   // nothing else left
+    std::vector<std::string> left;   // nothing else left but the run's lock file
+    for (const auto& e : std::filesystem::directory_iterator(path.parent_path())) left.push_back(e.path().filename());
+    std::sort(left.begin(), left.end());
+    CHECK(left == std::vector<std::string>{".dlfs-lock", "metrics.csv"});
     CHECK_THROWS_WITH(train::MetricsCsv(dir.path / "out" / "metrics.csv" / "x.csv", false),
                       Catch::Contains("cannot write") && Catch::Contains("metrics.csv"));
 }
@@ -234,4 +241,24 @@ TEST_CASE("ParallelFailure carries an exception out of an OpenMP region instead 
     util::ParallelFailure none;
     none.run([] {});
     REQUIRE_NOTHROW(none.rethrow());
+}
+
+TEST_CASE("a second run into an --out that another run holds is refused, naming that run", "[common][infra]") {
+    testing::TempDir dir;
+    const util::DirectoryLock held(dir.path);
+    const util::DirectoryLock again(dir.path);   // the same process may take it again (tests make several)
+    const pid_t child = fork();
+    if (child == 0) {   // another process: refused with the holder's process id
+        try {
+            const util::DirectoryLock second(dir.path);
+        } catch (const UsageError& e) {
+            const std::string message = e.what();
+            _exit(message.find("in use by another run (process " + std::to_string(getppid()) + ")") != std::string::npos ? 0 : 2);
+        }
+        _exit(1);
+    }
+    int status = -1;
+    REQUIRE(waitpid(child, &status, 0) == child);
+    REQUIRE(WIFEXITED(status));
+    REQUIRE(WEXITSTATUS(status) == 0);
 }

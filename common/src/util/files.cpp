@@ -3,10 +3,12 @@
 #include "dl/error.hpp"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 
@@ -81,6 +83,34 @@ void check_writable_directory(const fs::path& dir, const std::string& what) {
                                   << (ec ? ec.message() : "a file of that name is in the way") << ")");
     if (::access(dir.c_str(), W_OK | X_OK) != 0)
         DL_THROW(UsageError, what << " " << dir.string() << ": cannot write there (" << std::strerror(errno) << ")");
+}
+
+DirectoryLock::DirectoryLock(const fs::path& dir) {
+    std::error_code ignored;
+    fs::create_directories(dir, ignored);
+    const std::string path = (dir / ".dlfs-lock").string();
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) DL_THROW(UsageError, "--out " << dir.string() << ": cannot write there (" << std::strerror(errno) << ")");
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        char text[32] = {};
+        const ssize_t n = ::pread(fd, text, sizeof text - 1, 0);
+        ::close(fd);
+        const long pid = n > 0 ? std::atol(text) : 0;
+        if (pid == static_cast<long>(::getpid())) return;   // this process holds it already
+        DL_THROW(UsageError, "--out " << dir.string() << " is in use by another run (process " << pid
+                                      << "): wait for it to finish, or give another --out");
+    }
+    const std::string pid = std::to_string(::getpid()) + "\n";
+    if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
+        const int error = errno;
+        ::close(fd);
+        DL_THROW(UsageError, "--out " << dir.string() << ": cannot write there (" << std::strerror(error) << ")");
+    }
+    fd_ = fd;
+}
+
+DirectoryLock::~DirectoryLock() {
+    if (fd_ >= 0) ::close(fd_);   // closing releases the lock; the file stays (another run may hold it now)
 }
 
 PendingFile::PendingFile(fs::path path)

@@ -3,16 +3,10 @@
 #include "dl/util/files.hpp"
 #include "dl/util/plot.hpp"
 
-#include <fcntl.h>
 #include <malloc.h>
 #include <omp.h>
-#include <sys/file.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <cmath>
-#include <cstdlib>
-#include <cstring>
 #include <filesystem>
 #include <new>
 #include <iostream>
@@ -135,38 +129,10 @@ bool Cli::parse(int argc, const char* const argv[]) {
     if (!(o.clip_value >= 0)) DL_THROW(UsageError, "--clip-value must be >= 0 (0: off), got " << o.clip_value);
     if (!(o.weight_decay >= 0)) DL_THROW(UsageError, "--weight-decay must be >= 0, got " << o.weight_decay);
     optim::check_optimizer_name(o.optimizer);
-    lock_out();
     omp_set_num_threads(o.threads);
     return true;
 }
 
-// Two runs writing one --out would interleave their metrics.csv and overwrite each other's
-// summary: the first takes a lock (flock, released by the kernel however the process ends) on
-// --out/.dlfs-lock, which holds its process id, and a second is refused.
-void Cli::lock_out() {
-    const std::string path = (std::filesystem::path(options_.out) / ".dlfs-lock").string();
-    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) DL_THROW(UsageError, "--out " << options_.out << ": cannot write there (" << std::strerror(errno) << ")");
-    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-        char text[32] = {};
-        const ssize_t n = ::pread(fd, text, sizeof text - 1, 0);
-        ::close(fd);
-        const long pid = n > 0 ? std::atol(text) : 0;
-        if (pid == static_cast<long>(::getpid())) return;   // this process holds it already (tests make several Clis)
-        DL_THROW(UsageError, "--out " << options_.out << " is in use by another run (process " << pid
-                                      << "): wait for it to finish, or give another --out");
-    }
-    const std::string pid = std::to_string(::getpid()) + "\n";
-    if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
-        ::close(fd);
-        DL_THROW(UsageError, "--out " << options_.out << ": cannot write there (" << std::strerror(errno) << ")");
-    }
-    out_lock_ = fd;
-}
-
-Cli::~Cli() {
-    if (out_lock_ >= 0) ::close(out_lock_);   // closing releases the lock; the file stays (another run may hold it now)
-}
 
 // What Program_options lets through: a stray argument (`--lr 0.5 0.01` would train at 0.5) and a
 // negative number for an unsigned option (which it wraps to 2^64 − 1).

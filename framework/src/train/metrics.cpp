@@ -8,7 +8,8 @@
 namespace dl::train {
 
 MetricsCsv::MetricsCsv(const std::filesystem::path& path, bool with_run_column, bool with_step_column)
-    : file_(path), with_run_(with_run_column), with_step_(with_step_column) {}
+    : lock_(path.has_parent_path() ? path.parent_path() : std::filesystem::path(".")), file_(path),
+      with_run_(with_run_column), with_step_(with_step_column) {}
 
 void MetricsCsv::write(const EpochMetrics& m, const std::string& run) {
     std::ostringstream out;

@@ -21,6 +21,21 @@ void write_file_atomically(const std::filesystem::path& path, const std::string&
 // written to: the check a run makes before it trains, so a bad output path costs no training.
 void check_writable_directory(const std::filesystem::path& dir, const std::string& what);
 
+// A run's hold on its output directory. Two runs writing one --out would interleave their
+// metrics.csv and overwrite each other's summary: the first takes a lock on <dir>/.dlfs-lock
+// (flock, released by the kernel however the process ends), which holds its process id, and a
+// second is refused with UsageError naming it. Held until destroyed.
+class DirectoryLock {
+public:
+    explicit DirectoryLock(const std::filesystem::path& dir);
+    ~DirectoryLock();
+    DirectoryLock(const DirectoryLock&) = delete;
+    DirectoryLock& operator=(const DirectoryLock&) = delete;
+
+private:
+    int fd_ = -1;
+};
+
 // A file a run appends to as it goes. The text goes to "<path>.partial"; when the PendingFile is
 // destroyed after a run that ended without an error, that file is renamed to `path`. A run that
 // is refused or fails (or is interrupted) leaves an earlier run's file whole, beside that run's

@@ -45,18 +45,13 @@ class Cli {
 public:
     // `defaults` are what --help shows and what an option left out gets.
     Cli(std::string program, std::string description, CommonOptions defaults);
-    ~Cli();   // releases --out
-    Cli(const Cli&) = delete;
-    Cli& operator=(const Cli&) = delete;
 
     // Add the chapter's own options here before parse(), e.g.
     //   cli.chapter_options().add_options()("hidden", po::value<int>()->default_value(128), "...");
     boost::program_options::options_description& chapter_options() { return chapter_; }
 
     // Parses and validates. Returns false when --help was given (the help is printed; exit 0).
-    // Sets the OpenMP thread count. Throws UsageError for a bad option or value. Takes --out for
-    // this process (a lock file in it) until the Cli is destroyed: a second run into the same
-    // directory is refused, naming the first one's process id.
+    // Sets the OpenMP thread count. Throws UsageError for a bad option or value.
     bool parse(int argc, const char* const argv[]);
 
     const CommonOptions& common() const { return options_; }
@@ -67,14 +62,12 @@ public:
 private:
     void check_tokens(const boost::program_options::parsed_options& parsed) const;
     void check_numbers() const;
-    void lock_out();
 
     std::string program_, description_;
     CommonOptions options_;
     boost::program_options::options_description common_, chapter_;
     boost::program_options::variables_map values_;
     long long batch_size_raw_ = 0;
-    int out_lock_ = -1;   // the open lock file in --out, or -1
 };
 
 // Runs a chapter's main body: catches every dl::Error and std::exception, prints one line

@@ -24,12 +24,14 @@ public:
     // Checks the file can be written (throws if not). The rows go to metrics.csv.partial as they
     // come (flushed: an interrupted run keeps every finished epoch there), and it becomes
     // metrics.csv when the run ends well (util::PendingFile): a run that is refused or fails leaves
-    // an earlier run's metrics.csv beside that run's summary.json.
+    // an earlier run's metrics.csv beside that run's summary.json. Holds the directory for this run
+    // (util::DirectoryLock): a second run writing there is refused.
     MetricsCsv(const std::filesystem::path& path, bool with_run_column, bool with_step_column = false);
     void write(const EpochMetrics& m, const std::string& run = "");
     const std::filesystem::path& path() const { return file_.path(); }
 
 private:
+    util::DirectoryLock lock_;
     util::PendingFile file_;
     bool with_run_, with_step_;
 };
