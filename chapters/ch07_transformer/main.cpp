@@ -76,6 +76,8 @@ int run(int argc, const char* const argv[]) {
         ("context", po::value<std::size_t>()->default_value(128), "the most characters the model sees at once")
         ("positions", po::value<std::string>()->default_value("learned"),
          "learned (a trained vector per position) | sinusoidal (fixed sines and cosines)")
+        ("gelu", po::value<std::string>()->default_value("erf"),
+         "erf (the exact GELU, PyTorch's default) | tanh (GPT-2's approximation)")
         ("seq-len", po::value<std::size_t>()->default_value(0), "characters per training window (0: the context)")
         ("attention-text", po::value<std::string>()->default_value("And God said, Let there be light: and there was light."),
          "the sentence whose attention maps attention.png draws")
@@ -86,7 +88,8 @@ int run(int argc, const char* const argv[]) {
                                                  .heads = cli.get<std::size_t>("heads"),
                                                  .width = cli.get<std::size_t>("width"),
                                                  .context = cli.get<std::size_t>("context"),
-                                                 .positions = cli.get<std::string>("positions")};
+                                                 .positions = cli.get<std::string>("positions"),
+                                                 .gelu = cli.get<std::string>("gelu")};
     const std::size_t seq_len = cli.get<std::size_t>("seq-len") == 0 ? model_options.context : cli.get<std::size_t>("seq-len");
     if (seq_len > model_options.context)
         DL_THROW(UsageError, "--seq-len " << seq_len << " is longer than the --context " << model_options.context
@@ -122,6 +125,7 @@ int run(int argc, const char* const argv[]) {
     summary.set("layers", static_cast<std::int64_t>(model_options.layers));
     summary.set("heads", static_cast<std::int64_t>(model_options.heads)).set("width", static_cast<std::int64_t>(model_options.width));
     summary.set("context", static_cast<std::int64_t>(model_options.context)).set("positions", model_options.positions);
+    summary.set("gelu", model_options.gelu);
     util::write_file_atomically(out / "summary.json", summary.dump());
 
     draw_attention(model, corpus, attention_text, attention_layer, out, plot_mode);

@@ -24,9 +24,27 @@ void gelu_backward(TensorT<T>& dX, const TensorT<T>& dY, const TensorT<T>& X) {
     DL_TODO("ch07.gelu_backward");   // lesson: chapters/ch07_transformer/README.md#gelu-backward
 }
 
-#define DL_INSTANTIATE(T)                                              \
-    template void gelu_forward(TensorT<T>&, const TensorT<T>&);          \
-    template void gelu_backward(TensorT<T>&, const TensorT<T>&, const TensorT<T>&);
+// GELU_tanh(x) = ½ x (1 + tanh(u)),  u = √(2/π) (x + 0.044715 x³)
+template <class T>
+void gelu_tanh_forward(TensorT<T>& Y, const TensorT<T>& X) {
+    // Hint: as gelu_forward, with the tanh form. √(2/π) is sqrt2_v<T> · inv_sqrtpi_v<T>; write the
+    // constant 0.044715 as T(0.044715). vmath::tanh vectorises (std::tanh in double).
+    DL_TODO("ch07.gelu_tanh_forward");   // lesson: chapters/ch07_transformer/README.md#gelu-tanh-forward
+}
+
+// dX = dY ⊙ (½ (1 + tanh u) + ½ x (1 − tanh² u) · √(2/π) (1 + 3 · 0.044715 x²))
+template <class T>
+void gelu_tanh_backward(TensorT<T>& dX, const TensorT<T>& dY, const TensorT<T>& X) {
+    // Hint: the product rule on ½ x · (1 + tanh u(x)); tanh′ = 1 − tanh², and u′ = √(2/π)(1 + 3c x²).
+    // Compute tanh u once per element and use it in both terms.
+    DL_TODO("ch07.gelu_tanh_backward");   // lesson: chapters/ch07_transformer/README.md#gelu-tanh-backward
+}
+
+#define DL_INSTANTIATE(T)                                                     \
+    template void gelu_forward(TensorT<T>&, const TensorT<T>&);                 \
+    template void gelu_backward(TensorT<T>&, const TensorT<T>&, const TensorT<T>&); \
+    template void gelu_tanh_forward(TensorT<T>&, const TensorT<T>&);            \
+    template void gelu_tanh_backward(TensorT<T>&, const TensorT<T>&, const TensorT<T>&);
 DL_INSTANTIATE(float)
 DL_INSTANTIATE(double)
 #undef DL_INSTANTIATE

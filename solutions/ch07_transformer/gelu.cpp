@@ -37,9 +37,39 @@ void gelu_backward(TensorT<T>& dX, const TensorT<T>& dY, const TensorT<T>& X) {
     }
 }
 
-#define DL_INSTANTIATE(T)                                              \
-    template void gelu_forward(TensorT<T>&, const TensorT<T>&);          \
-    template void gelu_backward(TensorT<T>&, const TensorT<T>&, const TensorT<T>&);
+// GELU_tanh(x) = ½ x (1 + tanh(u)),  u = √(2/π) (x + 0.044715 x³).
+template <class T>
+void gelu_tanh_forward(TensorT<T>& Y, const TensorT<T>& X) {
+    Y.resize(X.shape());
+    const T* x = X.data();
+    T* y = Y.data();
+    const T k = std::numbers::sqrt2_v<T> * std::numbers::inv_sqrtpi_v<T>, c = T(0.044715);   // √(2/π)
+#pragma omp parallel for simd schedule(static) if (X.size() > 65536)
+    for (std::size_t i = 0; i < X.size(); ++i) y[i] = T(0.5) * x[i] * (T(1) + vmath::tanh(k * (x[i] + c * x[i] * x[i] * x[i])));
+}
+
+// dX = dY ⊙ (½ (1 + tanh u) + ½ x (1 − tanh² u) · √(2/π) (1 + 3c x²)): the product rule on ½ x (1 + tanh u).
+template <class T>
+void gelu_tanh_backward(TensorT<T>& dX, const TensorT<T>& dY, const TensorT<T>& X) {
+    check_same_shape(dY.shape(), X.shape(), "gelu_tanh_backward", "dY", "X");
+    dX.resize(X.shape());
+    const T* x = X.data();
+    const T* dy = dY.data();
+    T* dx = dX.data();
+    const T k = std::numbers::sqrt2_v<T> * std::numbers::inv_sqrtpi_v<T>, c = T(0.044715);
+#pragma omp parallel for simd schedule(static) if (X.size() > 65536)
+    for (std::size_t i = 0; i < X.size(); ++i) {
+        const T x2 = x[i] * x[i];
+        const T t = vmath::tanh(k * (x[i] + c * x2 * x[i]));
+        dx[i] = dy[i] * (T(0.5) * (T(1) + t) + T(0.5) * x[i] * (T(1) - t * t) * k * (T(1) + T(3) * c * x2));
+    }
+}
+
+#define DL_INSTANTIATE(T)                                                     \
+    template void gelu_forward(TensorT<T>&, const TensorT<T>&);                 \
+    template void gelu_backward(TensorT<T>&, const TensorT<T>&, const TensorT<T>&); \
+    template void gelu_tanh_forward(TensorT<T>&, const TensorT<T>&);            \
+    template void gelu_tanh_backward(TensorT<T>&, const TensorT<T>&, const TensorT<T>&);
 DL_INSTANTIATE(float)
 DL_INSTANTIATE(double)
 #undef DL_INSTANTIATE

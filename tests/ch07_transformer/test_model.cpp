@@ -26,8 +26,10 @@ TEST_CASE("ch07.multihead_attention_backward a whole Transformer block matches f
     // Both residual connections, both layer norms, attention with the mask, the GELU MLP: every
     // parameter and the input. Weights larger than the model's 0.02 so every path matters.
     const std::size_t B = 2, T = 3, C = 4, heads = 2;
+    const std::string gelu = GENERATE(as<std::string>{}, "erf", "tanh");   // --gelu: both forms
+    INFO("--gelu " << gelu);
     Rng rng(3);
-    nn::TransformerBlockT<double> block(C, heads, 2, 1, rng);
+    nn::TransformerBlockT<double> block(C, heads, 2, 1, rng, gelu);
     for (auto* p : block.parameters()) p->value = random_tensor<double>(p->value.shape(), p->value.size() + 40, 0.7);
     TensorD X = random_tensor<double>({B * T, C}, 41);
     const TensorD dY = random_tensor<double>({B * T, C}, 42);

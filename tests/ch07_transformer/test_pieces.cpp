@@ -3,6 +3,7 @@
 // and every backward pass against central differences in double.
 #include "dl/ops/attention.hpp"
 #include "dl/testing/checks.hpp"
+#include "dl/testing/fixtures.hpp"
 #include "dl/testing/gradcheck.hpp"
 #include "dl/testing/random.hpp"
 #include "dl/testing/require_close.hpp"
@@ -172,6 +173,47 @@ TEST_CASE("ch07.gelu_backward matches finite differences", "[ch07][exercise]") {
     Tensor dXf;
     gelu_backward(dXf, tensor_cast<float>(dY), tensor_cast<float>(X));
     require_close(dXf, dX, 1e-4, 1e-6, "dX in float");
+}
+
+TEST_CASE("ch07.gelu_tanh_forward is PyTorch's gelu(approximate='tanh'), and within 4.7e-4 of the exact GELU",
+          "[ch07][exercise]") {
+    // X runs over −6 … 6 and random values; PyTorch's values in float64 (scripts/make-fixtures).
+    const testing::Fixture f("ch07_gelu_tanh.txt");
+    TensorD Y(f["X"].shape(), std::nan(""));
+    gelu_tanh_forward(Y, f["X"]);
+    require_close(Y, f["Y"], 1e-14, 1e-15, "Y");
+    // An approximation, not a new function: close to the erf form, but not equal to it (a test
+    // that only compared with gelu_forward would pass the exact GELU written under this name).
+    double largest = 0;
+    for (std::size_t i = 0; i < Y.size(); ++i) largest = std::max(largest, std::abs(Y[i] - f["Y_erf"][i]));
+    CHECK(largest < 4.8e-4);
+    CHECK(largest > 1e-5);
+    // In float, to float precision.
+    Tensor Yf;
+    gelu_tanh_forward(Yf, tensor_cast<float>(f["X"]));
+    require_close(Yf, f["Y"], 1e-5, 1e-6, "Y in float");
+}
+
+TEST_CASE("ch07.gelu_tanh_backward matches finite differences and PyTorch's gradient", "[ch07][exercise]") {
+    const testing::Fixture f("ch07_gelu_tanh.txt");
+    TensorD dX(f["X"].shape(), std::nan(""));
+    gelu_tanh_backward(dX, f["dY"], f["X"]);
+    require_close(dX, f["dX"], 1e-12, 1e-14, "dX (PyTorch's autograd)");
+    TensorD X = random_tensor<double>({3, 17}, 13, 2.0), Y;
+    const TensorD dY = random_tensor<double>({3, 17}, 14);
+    const auto loss = [&] {
+        gelu_tanh_forward(Y, X);
+        return dot(Y, dY);
+    };
+    TensorD dXr;
+    gelu_tanh_backward(dXr, dY, X);
+    Check c;
+    c.against("dX", X, dXr, loss);
+    INFO(c.report.describe());
+    CHECK(c.report.max_rel_error < 1e-6);
+    Tensor dXf;
+    gelu_tanh_backward(dXf, tensor_cast<float>(dY), tensor_cast<float>(X));
+    require_close(dXf, dXr, 1e-4, 1e-6, "dX in float");
 }
 
 TEST_CASE("ch07.sinusoidal_positions writes sin and cos of t / 10000^(2i/C)", "[ch07][exercise]") {

@@ -31,8 +31,8 @@ std::string shape_bt(std::size_t width) { return "(None, T, " + std::to_string(w
 
 template <class T>
 TransformerBlockT<T>::TransformerBlockT(std::size_t width, std::size_t heads, std::size_t mlp_ratio, std::size_t layers,
-                                        Rng& rng)
-    : heads_(heads), ln1_gamma_(ones<T>("gamma", width)), ln1_beta_(zeros<T>("beta", {width})),
+                                        Rng& rng, const std::string& gelu)
+    : heads_(heads), tanh_gelu_(gelu == "tanh"), ln1_gamma_(ones<T>("gamma", width)), ln1_beta_(zeros<T>("beta", {width})),
       Wqkv_(zeros<T>("W", {3 * width, width})), bqkv_(zeros<T>("b", {3 * width})), Wo_(zeros<T>("W", {width, width})),
       bo_(zeros<T>("b", {width})), ln2_gamma_(ones<T>("gamma", width)), ln2_beta_(zeros<T>("beta", {width})),
       W1_(zeros<T>("W", {mlp_ratio * width, width})), b1_(zeros<T>("b", {mlp_ratio * width})),
@@ -74,7 +74,10 @@ void TransformerBlockT<T>::forward(TensorT<T>& x, std::size_t B, std::size_t T_l
     x_mid_.reshape({B * T_len, C});
     layernorm_forward(h2_, mean2_, rstd2_, x_mid_, ln2_gamma_.value, ln2_beta_.value);
     dense_forward(u_, h2_, W1_.value, b1_.value);
-    gelu_forward(g_, u_);
+    if (tanh_gelu_)
+        gelu_tanh_forward(g_, u_);
+    else
+        gelu_forward(g_, u_);
     dense_forward(a, g_, W2_.value, b2_.value);
     x = x_mid_;
     add_into(x, a);
@@ -87,7 +90,10 @@ void TransformerBlockT<T>::backward(TensorT<T>& dx) {
     check_shape(dx.shape(), {B_ * T_, C}, "TransformerBlock::backward", "dx (run the forward first)");
     // The MLP branch: x_out = x_mid + MLP(LN₂(x_mid)).
     dense_backward(dg_, W2_.grad, b2_.grad, dx, g_, W2_.value);
-    gelu_backward(du_, dg_, u_);
+    if (tanh_gelu_)
+        gelu_tanh_backward(du_, dg_, u_);
+    else
+        gelu_backward(du_, dg_, u_);
     dense_backward(dh_, W1_.grad, b1_.grad, du_, h2_, W1_.value);
     layernorm_backward(dstream_, ln2_gamma_.grad, ln2_beta_.grad, dh_, x_mid_, mean2_, rstd2_, ln2_gamma_.value);
     add_into(dx, dstream_);   // dL/dx_mid
@@ -118,6 +124,7 @@ TransformerLm::TransformerLm(std::size_t vocab, TransformerLmOptions options, Rn
                                         << " heads: choose a width that is a multiple of --heads");
     if (o.positions != "learned" && o.positions != "sinusoidal")
         DL_THROW(UsageError, "--positions must be learned or sinusoidal, got '" << o.positions << "'");
+    if (o.gelu != "erf" && o.gelu != "tanh") DL_THROW(UsageError, "--gelu must be erf or tanh, got '" << o.gelu << "'");
     const std::size_t C = o.width;
     const double stddev = 0.02;
     fill_normal(tokens_.value, stddev, rng);
@@ -125,7 +132,7 @@ TransformerLm::TransformerLm(std::size_t vocab, TransformerLmOptions options, Rn
         fill_normal(positions_.value, stddev, rng);
     else
         sinusoidal_positions(positions_.value, o.context, C);
-    for (std::size_t l = 0; l < o.layers; ++l) blocks_.emplace_back(C, o.heads, o.mlp_ratio, o.layers, rng);
+    for (std::size_t l = 0; l < o.layers; ++l) blocks_.emplace_back(C, o.heads, o.mlp_ratio, o.layers, rng, o.gelu);
     fill_normal(head_.value, stddev, rng);
 }
 
@@ -141,7 +148,8 @@ std::string TransformerLm::summary() const {
         rows.push_back({"b" + n + "_ln_1 (LayerNorm)", shape_bt(C), 2 * C});
         rows.push_back({"b" + n + "_attn (MultiHeadAttention)", shape_bt(C), b.attention_parameters()});
         rows.push_back({"b" + n + "_ln_2 (LayerNorm)", shape_bt(C), 2 * C});
-        rows.push_back({"b" + n + "_mlp (Dense-GELU-Dense)", shape_bt(C), b.mlp_parameters()});
+        rows.push_back({"b" + n + (options_.gelu == "tanh" ? "_mlp (Dense-GELU(tanh)-Dense)" : "_mlp (Dense-GELU-Dense)"),
+                        shape_bt(C), b.mlp_parameters()});
     }
     rows.push_back({"ln_f (LayerNorm)", shape_bt(C), 2 * C});
     rows.push_back({"head (Dense, no bias)", shape_bt(vocab_), head_.value.size()});

@@ -48,6 +48,14 @@ void gelu_forward(TensorT<T>& Y, const TensorT<T>& X);
 template <class T>
 void gelu_backward(TensorT<T>& dX, const TensorT<T>& dY, const TensorT<T>& X);
 
+// ---- GELU, tanh approximation (GPT-2's; PyTorch's nn.GELU(approximate='tanh')) ---------------
+//   GELU_tanh(x) = ½ x (1 + tanh(u))           u = √(2/π) (x + 0.044715 x³)
+//   GELU_tanh'(x) = ½ (1 + tanh(u)) + ½ x (1 − tanh²(u)) · √(2/π) (1 + 3 · 0.044715 x²)
+template <class T>
+void gelu_tanh_forward(TensorT<T>& Y, const TensorT<T>& X);
+template <class T>
+void gelu_tanh_backward(TensorT<T>& dX, const TensorT<T>& dY, const TensorT<T>& X);
+
 // ---- Sinusoidal positional encoding (Vaswani et al. 2017) --------------------------------------
 // P is resized to [T, C]; for position t and i = 0, 1, ...:
 //   P[t, 2i] = sin(t / 10000^(2i/C))      P[t, 2i+1] = cos(t / 10000^(2i/C))

@@ -24,7 +24,9 @@ template <class T>
 class TransformerBlockT {
 public:
     // Initialised as the model is (see above); `layers` scales the residual projections.
-    TransformerBlockT(std::size_t width, std::size_t heads, std::size_t mlp_ratio, std::size_t layers, Rng& rng);
+    // gelu: "erf" (the exact GELU) or "tanh" (GPT-2's approximation).
+    TransformerBlockT(std::size_t width, std::size_t heads, std::size_t mlp_ratio, std::size_t layers, Rng& rng,
+                      const std::string& gelu = "erf");
     // x: [B·T, C], replaced by the block's output.
     void forward(TensorT<T>& x, std::size_t B, std::size_t T_);
     // dx: dL/d(output) [B·T, C], replaced by dL/d(input); accumulates every parameter's gradient.
@@ -36,6 +38,7 @@ public:
 
 private:
     std::size_t heads_, B_ = 0, T_ = 0;
+    bool tanh_gelu_ = false;
     ParameterT<T> ln1_gamma_, ln1_beta_, Wqkv_, bqkv_, Wo_, bo_, ln2_gamma_, ln2_beta_, W1_, b1_, W2_, b2_;
     // What the forward keeps: the block's input x, LN₁(x), the stream after attention, LN₂ of it,
     // the MLP's pre-activation u and GELU(u), the layer norms' statistics, attention's cache.
@@ -48,6 +51,7 @@ using TransformerBlock = TransformerBlockT<float>;
 struct TransformerLmOptions {
     std::size_t layers = 4, heads = 4, width = 128, context = 128, mlp_ratio = 4;
     std::string positions = "learned";   // learned (a parameter [context, C]) | sinusoidal (fixed)
+    std::string gelu = "erf";            // erf (the exact GELU) | tanh (GPT-2's approximation)
 };
 
 class TransformerLm final : public LanguageModel {
