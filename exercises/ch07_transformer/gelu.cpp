@@ -35,8 +35,9 @@ void gelu_tanh_forward(TensorT<T>& Y, const TensorT<T>& X) {
 // dX = dY ⊙ (½ (1 + tanh u) + ½ x (1 − tanh² u) · √(2/π) (1 + 3 · 0.044715 x²))
 template <class T>
 void gelu_tanh_backward(TensorT<T>& dX, const TensorT<T>& dY, const TensorT<T>& X) {
-    // Hint: the product rule on ½ x · (1 + tanh u(x)); tanh′ = 1 − tanh², and u′ = √(2/π)(1 + 3c x²).
-    // Compute tanh u once per element and use it in both terms.
+    // Hint: check dY's shape and resize dX, as in gelu_backward. The product rule on
+    // ½ x · (1 + tanh u(x)); tanh′ = 1 − tanh², and u′ = √(2/π)(1 + 3 · 0.044715 x²). Compute tanh u
+    // once per element and use it in both terms.
     DL_TODO("ch07.gelu_tanh_backward");   // lesson: chapters/ch07_transformer/README.md#gelu-tanh-backward
 }
 

@@ -175,12 +175,13 @@ TEST_CASE("ch07.gelu_backward matches finite differences", "[ch07][exercise]") {
     require_close(dXf, dX, 1e-4, 1e-6, "dX in float");
 }
 
-TEST_CASE("ch07.gelu_tanh_forward is PyTorch's gelu(approximate='tanh'), and within 4.7e-4 of the exact GELU",
+TEST_CASE("ch07.gelu_tanh_forward is PyTorch's gelu(approximate='tanh'), and within 4.8e-4 of the exact GELU",
           "[ch07][exercise]") {
     // X runs over −6 … 6 and random values; PyTorch's values in float64 (scripts/make-fixtures).
     const testing::Fixture f("ch07_gelu_tanh.txt");
     TensorD Y(f["X"].shape(), std::nan(""));
     gelu_tanh_forward(Y, f["X"]);
+    INFO("X[0] = -6: the tanh form gives -8.4e-11; -5.9e-9 there is the exact (erf) GELU under this name");
     require_close(Y, f["Y"], 1e-14, 1e-15, "Y");
     // An approximation, not a new function: close to the erf form, but not equal to it (a test
     // that only compared with gelu_forward would pass the exact GELU written under this name).
