@@ -28,7 +28,7 @@ VarD classifier_loss(const TensorD& X, const VarD& W1, const VarD& W2, const std
 
 }  // namespace
 
-TEST_CASE("ch08.hessian_vector_product: gives the second derivatives of Σ x³ and Σ tanh x",
+TEST_CASE("ch08.hessian_vector_product gives the second derivatives of Σ x³ and Σ tanh x",
           "[ch08][exercise]") {
     // f = Σ x³ (as x·x·x): f'' = 6x, so H v = 6 x ⊙ v; and Σ tanh(x): H v = −2 tanh(x)(1 − tanh²(x)) ⊙ v.
     const TensorD x0 = TensorD::from({3}, {0.5, -1.0, 2.0}), v = TensorD::from({3}, {1.0, 2.0, -1.0});
