@@ -66,23 +66,6 @@ void bm_op(benchmark::State& state, const std::string& mode, std::size_t n) {
     state.counters["ns_per_op"] = 1e9 * seconds / (static_cast<double>(state.iterations()) * chain);
 }
 
-// Largest |a − b| / largest |b| over every parameter.
-double difference(const std::vector<Tensor>& a, const std::vector<nn::Parameter*>& b) {
-    double diff = 0, scale = 0;
-    for (std::size_t k = 0; k < b.size(); ++k)
-        for (std::size_t i = 0; i < a[k].size(); ++i) {
-            diff = std::max(diff, static_cast<double>(std::abs(a[k][i] - b[k]->grad[i])));
-            scale = std::max(scale, static_cast<double>(std::abs(b[k]->grad[i])));
-        }
-    return diff / scale;
-}
-
-std::vector<Tensor> grads_and_zero(const std::vector<nn::Parameter*>& params) {
-    std::vector<Tensor> g;
-    for (nn::Parameter* p : params) g.push_back(p->grad), p->zero_grad();
-    return g;
-}
-
 void bm_mlp(benchmark::State& state, bool tape, std::size_t N, int threads) {
     omp_set_num_threads(threads);
     Rng rng(2);
@@ -101,11 +84,8 @@ void bm_mlp(benchmark::State& state, bool tape, std::size_t N, int threads) {
         loss.forward(m.forward(X, nn::Mode::train), labels);
         m.backward(loss.backward());
     };
-    const auto params = model.parameters();
-    step(tape_model);
-    const auto by_tape = grads_and_zero(params);
-    step(hand);
-    if (const double d = difference(by_tape, params); !(d < 1e-4)) {
+    const double d = nn::tape_against_hand(model.parameters(), [&] { step(tape_model); }, [&] { step(hand); });
+    if (!(d < 1e-4)) {
         state.SkipWithError(("the tape's gradients differ from the hand-written ones by " + std::to_string(d)).c_str());
         return;
     }
@@ -133,10 +113,8 @@ void bm_block(benchmark::State& state, bool tape, std::size_t T, int threads) {
         dx = dy;
         block.backward(dx);
     };
-    by_tape();
-    const auto tape_grads = grads_and_zero(params);
-    by_hand();
-    if (const double d = difference(tape_grads, params); !(d < 1e-4)) {
+    const double d = nn::tape_against_hand(params, by_tape, by_hand);
+    if (!(d < 1e-4)) {
         state.SkipWithError(("the tape's gradients differ from the hand-written ones by " + std::to_string(d)).c_str());
         return;
     }

@@ -51,26 +51,6 @@ std::pair<util::Json, std::string> scalar_engine() {
             chapter8::value_graph_dot(o, names)};
 }
 
-// The largest |tape − hand| over the largest |hand|, over every parameter's gradient.
-double gradient_difference(const std::vector<Tensor>& tape, const std::vector<nn::Parameter*>& hand) {
-    double diff = 0, scale = 0;
-    for (std::size_t k = 0; k < hand.size(); ++k)
-        for (std::size_t i = 0; i < tape[k].size(); ++i) {
-            diff = std::max(diff, static_cast<double>(std::abs(tape[k][i] - hand[k]->grad[i])));
-            scale = std::max(scale, static_cast<double>(std::abs(hand[k]->grad[i])));
-        }
-    return diff / scale;
-}
-
-std::vector<Tensor> take_gradients(const std::vector<nn::Parameter*>& params) {
-    std::vector<Tensor> grads;
-    for (nn::Parameter* p : params) {
-        grads.push_back(p->grad);
-        p->zero_grad();
-    }
-    return grads;
-}
-
 // 2. The first training batch through the tape and through the hand-written layers, same weights.
 double check_mlp_batch(nn::TapeModel& tape, nn::Loss& loss, const data::Dataset& train, std::size_t batch) {
     const std::size_t n = std::min(batch, train.size());
@@ -79,16 +59,11 @@ double check_mlp_batch(nn::TapeModel& tape, nn::Loss& loss, const data::Dataset&
     Tensor X(shape);
     std::copy(train.x.begin(), train.x.begin() + static_cast<std::ptrdiff_t>(X.size()), X.begin());
     const std::span<const int> labels(train.labels.data(), n);
-    const auto params = tape.parameters();
-    for (nn::Parameter* p : params) p->zero_grad();
-    loss.forward(tape.forward(X, nn::Mode::train), labels);
-    tape.backward(loss.backward());
-    const std::vector<Tensor> by_tape = take_gradients(params);
-    loss.forward(tape.source().forward(X, nn::Mode::train), labels);
-    tape.source().backward(loss.backward());
-    const double diff = gradient_difference(by_tape, params);
-    for (nn::Parameter* p : params) p->zero_grad();
-    return diff;
+    auto step = [&](nn::LayerT<float>& model) {
+        loss.forward(model.forward(X, nn::Mode::train), labels);
+        model.backward(loss.backward());
+    };
+    return nn::tape_against_hand(tape.parameters(), [&] { step(tape); }, [&] { step(tape.source()); });
 }
 
 // One step's graph for the picture (DOT text): a batch of 4 through the MLP and the loss.
@@ -280,13 +255,8 @@ int run(int argc, const char* const argv[]) {
             softmax_cross_entropy_backward(dlogits, P, targets);
             m.backward(dlogits);
         };
-        const auto lm_params = lm_model.parameters();
-        for (nn::Parameter* p : lm_params) p->zero_grad();
-        one_batch(lm_model);
-        const std::vector<Tensor> lm_tape = take_gradients(lm_params);
-        one_batch(lm_model.hand_written());
-        const double lm_difference = gradient_difference(lm_tape, lm_params);
-        for (nn::Parameter* p : lm_params) p->zero_grad();
+        const double lm_difference = nn::tape_against_hand(lm_model.parameters(), [&] { one_batch(lm_model); },
+                                                           [&] { one_batch(lm_model.hand_written()); });
         std::cout << "   first batch: the tape's gradients differ from the hand-written ones by at most " << lm_difference
                   << " of the largest\n";
         const train::LmFitOptions lm_fit{.batching = "random", .clip_norm = lm.clip_norm, .schedule = lm.schedule};

@@ -1,5 +1,6 @@
 #include "dl/nn/tape_model.hpp"
 
+#include <cmath>
 #include <optional>
 #include <unordered_set>
 
@@ -42,6 +43,27 @@ Var<T> transformer_block_through_tape(const Var<T>& x, std::span<const Var<T>> p
     const Var<T> x_mid = add(x, linear(join_heads(heads_out, 0, C, B, T_), p[4], p[5]));
     // x_out = x_mid + W₂ GELU(W₁ LN₂(x_mid) + b₁) + b₂
     return add(x_mid, linear(gelu(linear(layer_norm(x_mid, p[6], p[7]), p[8], p[9])), p[10], p[11]));
+}
+
+double tape_against_hand(const std::vector<Parameter*>& params, const std::function<void()>& tape_step,
+                         const std::function<void()>& hand_step) {
+    for (Parameter* p : params) p->zero_grad();
+    tape_step();
+    std::vector<Tensor> by_tape;
+    for (Parameter* p : params) {
+        by_tape.push_back(p->grad);
+        p->zero_grad();
+    }
+    hand_step();
+    double diff = 0, scale = 0;
+    for (std::size_t k = 0; k < params.size(); ++k) {
+        for (std::size_t i = 0; i < by_tape[k].size(); ++i) {
+            diff = std::max(diff, static_cast<double>(std::abs(by_tape[k][i] - params[k]->grad[i])));
+            scale = std::max(scale, static_cast<double>(std::abs(params[k]->grad[i])));
+        }
+        params[k]->zero_grad();
+    }
+    return scale > 0 ? diff / scale : diff;
 }
 
 template <class T>

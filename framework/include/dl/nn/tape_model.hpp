@@ -32,6 +32,12 @@ template <class T>
 Var<T> transformer_block_through_tape(const Var<T>& x, std::span<const Var<T>> params, std::size_t B,
                                       std::size_t T_, std::size_t heads);
 
+// Runs one training step's backward pass both ways on the same parameters, tape_step (gradients
+// from the tape) then hand_step (the layers' own backward), from zeroed gradients, and returns the
+// largest |tape − hand| over the largest |hand|, over every parameter. Leaves the gradients zeroed.
+double tape_against_hand(const std::vector<Parameter*>& params, const std::function<void()>& tape_step,
+                         const std::function<void()>& hand_step);
+
 // A layer whose forward is written in tape ops over a source model's parameters, and whose
 // backward is the tape's. In eval mode nothing is recorded (NoGrad).
 template <class T>
