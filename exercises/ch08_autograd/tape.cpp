@@ -17,7 +17,7 @@ Gradients<T> reverse_sweep(const Var<T>& y, const Var<T>& dy, bool create_graph)
     // y; then for each node from last to first that is not a leaf and has a gradient: check
     // create_graph is allowed (node()->twice_differentiable, else an error naming op()), call
     // node()->vjp(its gradient, the node, its inputs()), and add each defined result into the map
-    // entry of that input (try_emplace; add() when there is one already).
+    // entry of that input (try_emplace; accumulate(), given in tape.hpp, when there is one already).
     DL_TODO("ch08.reverse_sweep");   // lesson: chapters/ch08_autograd/README.md#reverse-sweep
 }
 

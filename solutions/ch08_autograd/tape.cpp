@@ -57,7 +57,7 @@ Gradients<T> reverse_sweep(const Var<T>& y, const Var<T>& dy, bool create_graph)
                                                          << " for a value of shape " << to_string(in.shape()));
             // A Var used more than once gets the sum of what each use sends back.
             auto [slot, fresh] = grads.try_emplace(in.node(), dx[i]);
-            if (!fresh) slot->second = add(slot->second, dx[i]);
+            if (!fresh) accumulate(slot->second, dx[i]);
         }
     }
     return grads;

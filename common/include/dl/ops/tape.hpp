@@ -140,6 +140,23 @@ Var<T> record(TensorT<T> value, std::vector<Var<T>> inputs, Vjp<T> vjp, const ch
     return Var<T>(std::move(node));
 }
 
+// into ← into + g (same shapes), for the sweep's sums of gradients. Without recording, and when
+// nothing but `into` holds its tensor (a gradient the sweep made), the sum is taken in place: no
+// new tensor per use of a Var. Otherwise (recording, or a tensor shared) it is the op add().
+template <class T>
+Var<T> add(const Var<T>& A, const Var<T>& B);
+template <class T>
+void accumulate(Var<T>& into, const Var<T>& g) {
+    TapeNode<T>* n = into.node();
+    if (!grad_enabled() && into.use_count() == 1 && n->inputs.empty() && n->value == &n->own_value &&
+        into.node() != g.node()) {
+        const TensorT<T>& add_this = g.value();
+        for (std::size_t i = 0; i < n->own_value.size(); ++i) n->own_value[i] += add_this[i];
+        return;
+    }
+    into = add(into, g);
+}
+
 // ---- The reverse sweep (exercise: exercises/ch08_autograd/tape.cpp) ------------------------------
 // The gradient of Σ dy ⊙ y with respect to every node y depends on that requires one: node → Var.
 // dy has y's shape. create_graph: record the VJPs (the gradients can be differentiated again);
