@@ -24,6 +24,30 @@ double dot(const TensorD& a, const TensorD& b) { return testing::detail::dot_all
 
 const double inf = std::numeric_limits<double>::infinity();
 
+// A pointwise backward (dX from dY and X) against central differences of its forward, in double on
+// [3, 17] inputs of spread 2 (random dY), and in float against the double result.
+using PointwiseForward = void (*)(TensorD&, const TensorD&);
+template <class T>
+using PointwiseBackward = void (*)(TensorT<T>&, const TensorT<T>&, const TensorT<T>&);
+void check_backward_by_differences(PointwiseForward forward, PointwiseBackward<double> backward,
+                                   PointwiseBackward<float> backward_float, std::uint64_t seed) {
+    TensorD X = random_tensor<double>({3, 17}, seed, 2.0), Y;
+    const TensorD dY = random_tensor<double>({3, 17}, seed + 1);
+    const auto loss = [&] {
+        forward(Y, X);
+        return dot(Y, dY);
+    };
+    TensorD dX({3, 17}, std::nan(""));
+    backward(dX, dY, X);
+    Check c;
+    c.against("dX", X, dX, loss);
+    INFO(c.report.describe());
+    CHECK(c.report.max_rel_error < 1e-6);
+    Tensor dXf;
+    backward_float(dXf, tensor_cast<float>(dY), tensor_cast<float>(X));
+    require_close(dXf, dX, 1e-4, 1e-6, "dX in float");
+}
+
 }  // namespace
 
 TEST_CASE("ch07.softmax_forward normalises each row of the last axis, stably", "[ch07][exercise]") {
@@ -157,22 +181,7 @@ TEST_CASE("ch07.gelu_forward is x·Φ(x), the exact GELU", "[ch07][exercise]") {
 }
 
 TEST_CASE("ch07.gelu_backward matches finite differences", "[ch07][exercise]") {
-    TensorD X = random_tensor<double>({3, 17}, 11, 2.0), Y;
-    const TensorD dY = random_tensor<double>({3, 17}, 12);
-    const auto loss = [&] {
-        gelu_forward(Y, X);
-        return dot(Y, dY);
-    };
-    TensorD dX({3, 17}, std::nan(""));
-    gelu_backward(dX, dY, X);
-    Check c;
-    c.against("dX", X, dX, loss);
-    INFO(c.report.describe());
-    CHECK(c.report.max_rel_error < 1e-6);
-    // In float, against the double derivative.
-    Tensor dXf;
-    gelu_backward(dXf, tensor_cast<float>(dY), tensor_cast<float>(X));
-    require_close(dXf, dX, 1e-4, 1e-6, "dX in float");
+    check_backward_by_differences(gelu_forward<double>, gelu_backward<double>, gelu_backward<float>, 11);
 }
 
 TEST_CASE("ch07.gelu_tanh_forward is PyTorch's gelu(approximate='tanh'), and within 4.8e-4 of the exact GELU",
@@ -200,21 +209,7 @@ TEST_CASE("ch07.gelu_tanh_backward matches finite differences and PyTorch's grad
     TensorD dX(f["X"].shape(), std::nan(""));
     gelu_tanh_backward(dX, f["dY"], f["X"]);
     require_close(dX, f["dX"], 1e-12, 1e-14, "dX (PyTorch's autograd)");
-    TensorD X = random_tensor<double>({3, 17}, 13, 2.0), Y;
-    const TensorD dY = random_tensor<double>({3, 17}, 14);
-    const auto loss = [&] {
-        gelu_tanh_forward(Y, X);
-        return dot(Y, dY);
-    };
-    TensorD dXr;
-    gelu_tanh_backward(dXr, dY, X);
-    Check c;
-    c.against("dX", X, dXr, loss);
-    INFO(c.report.describe());
-    CHECK(c.report.max_rel_error < 1e-6);
-    Tensor dXf;
-    gelu_tanh_backward(dXf, tensor_cast<float>(dY), tensor_cast<float>(X));
-    require_close(dXf, dXr, 1e-4, 1e-6, "dX in float");
+    check_backward_by_differences(gelu_tanh_forward<double>, gelu_tanh_backward<double>, gelu_tanh_backward<float>, 13);
 }
 
 TEST_CASE("ch07.sinusoidal_positions writes sin and cos of t / 10000^(2i/C)", "[ch07][exercise]") {

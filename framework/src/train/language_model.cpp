@@ -3,7 +3,6 @@
 #include "dl/nn/loss.hpp"
 #include "dl/train/resume.hpp"
 #include "dl/util/progress.hpp"
-#include "interrupt.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -154,7 +153,7 @@ long load_language_model(const std::string& source, const std::string& kind, nn:
 }
 
 std::string generate_text(nn::LanguageModel& model, const data::TextCorpus& corpus, const std::string& prompt,
-                          std::size_t length, double temperature, Rng& rng) {
+                          std::size_t length, double temperature, Rng& rng, const std::function<bool()>& stop) {
     std::vector<int> ids = corpus.encode(prompt, "the prompt");
     if (ids.empty()) ids.push_back(corpus.id_of(U'\n') >= 0 ? corpus.id_of(U'\n') : 0);
     const std::vector<Tensor> saved = model.carried_state();
@@ -173,7 +172,7 @@ std::string generate_text(nn::LanguageModel& model, const data::TextCorpus& corp
     };
     const std::size_t prompt_length = ids.size();
     for (std::size_t i = 0; i < length; ++i) {
-        if (detail::interrupted != 0) break;   // Ctrl-C while training with --save: the loop saves and stops
+        if (stop && stop()) break;
         ids.push_back(sample_next<float>(next_logits(i == 0), temperature, rng));
     }
     model.set_carried_state(saved);

@@ -1,5 +1,7 @@
 #include "dl/train/lm_run.hpp"
 
+#include "interrupt.hpp"
+
 #include "dl/train/metrics.hpp"
 #include "dl/train/resume.hpp"
 #include "dl/util/progress.hpp"
@@ -94,7 +96,9 @@ std::vector<EpochMetrics> train_with_samples(nn::LanguageModel& model, const dat
     fit.progress = true;
     fit.on_eval = [&](const EpochMetrics& m) {
         csv.write(m);
-        const std::string text = generate_text(model, corpus, run.prompt, run.sample_length, run.temperature, sample_rng);
+        // Ctrl-C while training with --save: the loop saves and stops, so the sample stops too.
+        const std::string text = generate_text(model, corpus, run.prompt, run.sample_length, run.temperature, sample_rng,
+                                               [] { return detail::interrupted != 0; });
         std::cout << "--- sample after " << m.step << " steps (temperature " << run.temperature << ") ---\n"
                   << run.prompt << text << "\n---" << std::endl;
         const std::string entry = "--- step " + std::to_string(m.step) + " ---\n" + run.prompt + text + "\n";

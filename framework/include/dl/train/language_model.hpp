@@ -62,7 +62,10 @@ long load_language_model(const std::string& source, const std::string& kind, nn:
 // back in. A recurrent model (context() = 0) reads each new character from its carried state; a
 // Transformer reads the last context() characters again. The model's carried state is left as it
 // was. An empty prompt starts from a newline. Throws UsageError for a character not in the corpus.
+// `stop`, when given, is asked before each character; the text ends early once it says true (the
+// training loop's Ctrl-C: a run that is saving and stopping should not finish a long sample first).
 std::string generate_text(nn::LanguageModel& model, const data::TextCorpus& corpus, const std::string& prompt,
-                          std::size_t length, double temperature, Rng& rng);
+                          std::size_t length, double temperature, Rng& rng,
+                          const std::function<bool()>& stop = {});
 
 }  // namespace dl::train
