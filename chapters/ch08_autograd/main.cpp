@@ -275,14 +275,16 @@ int run(int argc, const char* const argv[]) {
                                        .set("gradient_difference", lm_difference));
     }
     util::write_file_atomically(out / "summary.json", summary.dump());
-    chapter8::draw_graph(expression_graph, out / "expression");
-    chapter8::draw_graph(step_graph, out / "mlp_step");
+    const bool expression_drawn = chapter8::draw_graph(expression_graph, out / "expression");
+    const bool drawn = chapter8::draw_graph(step_graph, out / "mlp_step") && expression_drawn;
     const bool plotted = train::plot_training_curves({{"MLP (tape)", history}}, out / "curves.png", plot_mode,
                                                      "Fashion-MNIST MLP, gradients from the tape",
                                                      (out / "metrics.csv").string());
-    std::cout << "\nwrote " << (out / "metrics.csv").string() << ", " << (out / "summary.json").string()
-              << ", expression.dot and mlp_step.dot (and their .png with Graphviz)";
+    std::cout << "\nwrote " << (out / "metrics.csv").string() << ", " << (out / "summary.json").string() << ", "
+              << (out / "expression").string() << (drawn ? ".dot/.png, " : ".dot, ") << (out / "mlp_step").string()
+              << (drawn ? ".dot/.png" : ".dot");
     if (plotted && plot_mode == util::PlotMode::png) std::cout << ", " << (out / "curves.png").string();
+    if (corpus) std::cout << ", and the Transformer's files in " << (out / "transformer").string();
     std::cout << '\n';
     return 0;
 }

@@ -11,7 +11,8 @@ namespace dl {
 
 template <class T>
 Gradients<T> reverse_sweep(const Var<T>& y, const Var<T>& dy, bool create_graph) {
-    // Hint: check y requires a gradient and dy has its shape. Order the nodes as in
+    // Hint: check y requires a gradient (else say it "does not depend on anything that requires a
+    // gradient", and why that may be) and dy has its shape. Order the nodes as in
     // topological_order (chapter 8's Value), following only inputs that require_grad(). Unless
     // create_graph, open a NoGrad scope (std::optional<NoGrad>, emplace()). Put dy in the map for
     // y; then for each node from last to first that is not a leaf and has a gradient: check

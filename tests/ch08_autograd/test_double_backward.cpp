@@ -28,6 +28,15 @@ VarD classifier_loss(const TensorD& X, const VarD& W1, const VarD& W2, const std
 
 }  // namespace
 
+TEST_CASE("ch08.conv2d is differentiable once: a double backward through it stops with an error naming it",
+          "[ch08][exercise]") {
+    const VarD x(random_tensor<double>({1, 1, 4, 4}, 10), true), w(random_tensor<double>({1, 1, 3, 3}, 11), true),
+        b(TensorD({1}), true);
+    const VarD loss = sum(mul(conv2d(x, w, b, {}), conv2d(x, w, b, {})));
+    CHECK_THROWS_WITH(grad(loss, {w}, /*create_graph=*/true), Catch::Contains("conv2d"));
+    CHECK(grad(loss, {w}).at(0).shape() == w.shape());   // a plain gradient is fine
+}
+
 TEST_CASE("ch08.hessian_vector_product gives the second derivatives of Σ x³ and Σ tanh x",
           "[ch08][exercise]") {
     // f = Σ x³ (as x·x·x): f'' = 6x, so H v = 6 x ⊙ v; and Σ tanh(x): H v = −2 tanh(x)(1 − tanh²(x)) ⊙ v.

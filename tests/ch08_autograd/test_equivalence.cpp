@@ -1,6 +1,7 @@
 // The tape's gradients against the hand-written backward passes of chapters 2, 5, 6 and 7, on the
 // same numbers, in double: they must agree to 1e-12 relative (the same kernels, summed in the same
-// or a nearly the same order; a wrong VJP or a missed accumulation is off by far more).
+// or nearly the same order; a wrong VJP or a missed accumulation is off by far more). Each test is
+// named after the last exercise, in the lesson's order, that its model needs.
 #include "dl/nn/tape_model.hpp"
 #include "dl/nn/transformer.hpp"
 #include "dl/ops/activations.hpp"
@@ -24,7 +25,7 @@ constexpr double same = 1e-12;
 
 }  // namespace
 
-TEST_CASE("ch08.matmul through the tape gives chapter 2's MLP the hand-written gradients", "[ch08][exercise]") {
+TEST_CASE("ch08.reverse_sweep through chapter 2's MLP gives the hand-written gradients", "[ch08][exercise]") {
     const std::size_t N = 8, in = 12, hidden = 7, classes = 4;
     const TensorD X = random_tensor<double>({N, in}, 1), W1 = random_tensor<double>({hidden, in}, 2),
                   b1 = random_tensor<double>({hidden}, 3), W2 = random_tensor<double>({classes, hidden}, 4),
@@ -54,7 +55,7 @@ TEST_CASE("ch08.matmul through the tape gives chapter 2's MLP the hand-written g
     CHECK(relative_difference(params[3].grad(), db2) < same);
 }
 
-TEST_CASE("ch08.conv2d through the tape gives chapter 5's CNN the hand-written gradients", "[ch08][exercise]") {
+TEST_CASE("ch08.maxpool2d and conv2d through the tape give chapter 5's CNN the hand-written gradients", "[ch08][exercise]") {
     const std::size_t N = 3, C = 2, S = 9, OC = 4, classes = 5;
     const Conv2dParams p{.stride = 1, .padding = 1};
     const TensorD X = random_tensor<double>({N, C, S, S}, 10), W = random_tensor<double>({OC, C, 3, 3}, 11),
@@ -89,7 +90,7 @@ TEST_CASE("ch08.conv2d through the tape gives chapter 5's CNN the hand-written g
     CHECK(relative_difference(biasd.grad(), dbd) < same);
 }
 
-TEST_CASE("ch08.unary_ops through the tape give chapter 6's LSTM cell the hand-written gradients",
+TEST_CASE("ch08.reverse_sweep through chapter 6's LSTM cell, made of small ops, gives the hand-written gradients",
           "[ch08][exercise]") {
     const std::size_t B = 3, D = 5, H = 4;
     const TensorD x = random_tensor<double>({B, D}, 20), h_prev = random_tensor<double>({B, H}, 21),
