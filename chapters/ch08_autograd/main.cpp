@@ -10,7 +10,8 @@
 //      on its first batch the same way. Its files go to --out/transformer.
 //
 // Writes to --out: metrics.csv, summary.json, curves.png (the MLP), expression.dot/png,
-// mlp_step.dot/png, and transformer/ (metrics.csv, summary.json, curves.png, samples.txt).
+// mlp_step.dot/png, transformer_block.dot/png (chapter 7's block as the tape records it, with every
+// shape), and transformer/ (metrics.csv, summary.json, curves.png, samples.txt).
 #include "graph_picture.hpp"
 
 #include "dl/data/fashion_mnist.hpp"
@@ -79,6 +80,22 @@ std::string mlp_step_graph(nn::Sequential& source, nn::Activation activation, co
     for (std::size_t k = 0; k < params.size(); ++k)
         names[params[k].node()] = (k % 2 == 0 ? "W" : "b") + std::to_string(k / 2 + 1);
     return chapter8::tape_graph_dot(loss, names);
+}
+
+// Chapter 7's block as the tape records it (DOT text), small enough to read: B = 2 sequences of
+// T = 8 positions, C = 16, 4 heads of D = 4. Every box is an operation with its result's shape.
+std::string transformer_block_graph() {
+    const std::size_t B = 2, T = 8, C = 16, heads = 4;
+    Rng rng(1);
+    nn::TransformerBlock block(C, heads, 4, 1, rng);
+    const std::vector<Var<float>> params = nn::borrow_parameters(block.parameters());
+    const Var<float> x(Tensor({B * T, C}));
+    const Var<float> y = nn::transformer_block_through_tape(x, std::span<const Var<float>>(params), B, T, heads);
+    const char* names[] = {"LN1 gamma", "LN1 beta", "Wqkv", "bqkv", "Wo", "bo",
+                           "LN2 gamma", "LN2 beta", "W1", "b1", "W2", "b2"};
+    std::map<const void*, std::string> labels = {{x.node(), "x (B·T rows)"}};
+    for (std::size_t k = 0; k < params.size(); ++k) labels[params[k].node()] = names[k];
+    return chapter8::tape_graph_dot(y, labels);
 }
 
 // 3. Curvature along the gradient at the trained weights, in double, on one batch.
@@ -276,12 +293,14 @@ int run(int argc, const char* const argv[]) {
     }
     util::write_file_atomically(out / "summary.json", summary.dump());
     const bool expression_drawn = chapter8::draw_graph(expression_graph, out / "expression");
-    const bool drawn = chapter8::draw_graph(step_graph, out / "mlp_step") && expression_drawn;
+    const bool block_drawn = chapter8::draw_graph(transformer_block_graph(), out / "transformer_block");
+    const bool drawn = chapter8::draw_graph(step_graph, out / "mlp_step") && expression_drawn && block_drawn;
     const bool plotted = train::plot_training_curves({{"MLP (tape)", history}}, out / "curves.png", plot_mode,
                                                      "Fashion-MNIST MLP, gradients from the tape",
                                                      (out / "metrics.csv").string());
     std::cout << "\nwrote " << (out / "metrics.csv").string() << ", " << (out / "summary.json").string() << ", "
               << (out / "expression").string() << (drawn ? ".dot/.png, " : ".dot, ") << (out / "mlp_step").string()
+              << (drawn ? ".dot/.png, " : ".dot, ") << (out / "transformer_block").string()
               << (drawn ? ".dot/.png" : ".dot");
     if (plotted && plot_mode == util::PlotMode::png) std::cout << ", " << (out / "curves.png").string();
     if (corpus) std::cout << ", and the Transformer's files in " << (out / "transformer").string();

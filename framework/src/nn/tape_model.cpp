@@ -81,17 +81,20 @@ Shape TapeModelT<T>::output_shape(const Shape& input) const {
 
 namespace {
 
+// The operations recorded in y's graph (its nodes that have inputs; the leaves are not counted).
 template <class T>
-std::size_t count_nodes(const Var<T>& y) {
+std::size_t count_ops(const Var<T>& y) {
     std::unordered_set<const TapeNode<T>*> seen{y.node()};
     std::vector<Var<T>> stack{y};
+    std::size_t ops = 0;
     while (!stack.empty()) {
         const Var<T> v = std::move(stack.back());
         stack.pop_back();
+        ops += v.is_leaf() ? 0 : 1;
         for (const Var<T>& in : v.inputs())
             if (seen.insert(in.node()).second) stack.push_back(in);
     }
-    return seen.size();
+    return ops;
 }
 
 }  // namespace
@@ -103,7 +106,7 @@ const TensorT<T>& TapeModelT<T>::forward(const TensorT<T>& X, Mode mode) {
     if (mode == Mode::eval) evaluation.emplace();
     input_ = Var<T>(X, this->input_grad_needed());
     output_ = forward_(input_, params_);
-    if (mode == Mode::train) recorded_ops_ = count_nodes(output_);
+    if (mode == Mode::train) recorded_ops_ = count_ops(output_);
     return output_.value();
 }
 

@@ -54,7 +54,7 @@ public:
     const TensorT<T>& backward(const TensorT<T>& dY) override;
     std::vector<ParameterT<T>*> parameters() override { return source_->parameters(); }
     LayerT<T>& source() { return *source_; }
-    std::size_t recorded_ops() const { return recorded_ops_; }   // nodes of the last recorded graph
+    std::size_t recorded_ops() const { return recorded_ops_; }   // operations in the last recorded graph
 
 private:
     std::unique_ptr<LayerT<T>> source_;
