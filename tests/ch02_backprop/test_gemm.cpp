@@ -7,6 +7,10 @@
 
 #include <catch2/catch.hpp>
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#endif
+
 #include <omp.h>
 
 #include <algorithm>
@@ -45,21 +49,54 @@ std::string describe(const char* variant, const Case<T>& c) {
     return s.str();
 }
 
-// A stored matrix of rows × cols with leading dimension cols + pad. The padding holds `poison`: a
-// NaN in A or B (reading it would spoil a result), a finite sentinel in C (it must stay unchanged).
+// A stored matrix of rows × cols with leading dimension cols + pad, with guard memory before its
+// first and after its last element. The padding and the guards hold `poison`: a NaN in A or B
+// (reading it, one row or one element past an edge, spoils a result and fails this kernel's test),
+// a finite sentinel in C (it must stay unchanged: a write outside C is reported as one). While the
+// kernel runs the guards are armed: under AddressSanitizer (./dlfs test ch02 --asan) they are
+// poisoned, so even a read whose value is never used stops this test, with the kernel's line.
 template <class T>
 struct Stored {
-    std::size_t rows, cols, ld;
-    TensorT<T> data;
+    std::size_t rows, cols, ld, guard;
+    TensorT<T> data;   // guard, then rows × ld, then guard
     Stored(std::size_t r, std::size_t c, std::size_t pad, std::uint64_t seed, T poison)
         : rows(r),
           cols(c),
           ld(c + pad),
-          data(testing::random_tensor<T>({std::max<std::size_t>(r * (c + pad), 1)}, seed)) {
+          guard(2 * (c + pad) + 64),
+          data(testing::random_tensor<T>({r * (c + pad) + 2 * guard}, seed)) {
+        for (std::size_t i = 0; i < guard; ++i) data[i] = data[data.size() - 1 - i] = poison;
         for (std::size_t i = 0; i < rows; ++i)
-            for (std::size_t j = cols; j < ld; ++j) data[i * ld + j] = poison;
+            for (std::size_t j = cols; j < ld; ++j) at(i, j) = poison;
     }
-    T at(std::size_t i, std::size_t j) const { return data[i * ld + j]; }
+    void arm() const { guards(true); }
+    void disarm() const { guards(false); }
+    T* ptr() { return data.data() + guard; }
+    const T* ptr() const { return data.data() + guard; }
+    T& at(std::size_t i, std::size_t j) { return data[guard + i * ld + j]; }
+    T at(std::size_t i, std::size_t j) const { return data[guard + i * ld + j]; }
+    void guards(bool poisoned) const {
+#if defined(__SANITIZE_ADDRESS__)
+        const std::size_t bytes = guard * sizeof(T);
+        if (poisoned) {
+            ASAN_POISON_MEMORY_REGION(data.data(), bytes);
+            ASAN_POISON_MEMORY_REGION(data.data() + data.size() - guard, bytes);
+        } else {
+            ASAN_UNPOISON_MEMORY_REGION(data.data(), bytes);
+            ASAN_UNPOISON_MEMORY_REGION(data.data() + data.size() - guard, bytes);
+        }
+#else
+        (void)poisoned;
+#endif
+    }
+    // The first guard element that no longer holds `poison` (a write outside the matrix), or -1.
+    std::ptrdiff_t spoilt_guard(T poison) const {
+        for (std::size_t i = 0; i < guard; ++i) {
+            if (!(data[i] == poison)) return static_cast<std::ptrdiff_t>(i) - static_cast<std::ptrdiff_t>(guard);
+            if (!(data[data.size() - guard + i] == poison)) return static_cast<std::ptrdiff_t>(rows * ld + i);
+        }
+        return -1;
+    }
 };
 
 // Runs `fn` on fresh random data and checks every element of C against a product accumulated in
@@ -76,10 +113,12 @@ std::string check(const char* variant, GemmFn<T> fn, const Case<T>& c, std::uint
     Stored<T> C(c.M, c.N, c.pad, seed + 2, sentinel);
     if (c.beta == T(0))
         for (std::size_t i = 0; i < c.M; ++i)
-            for (std::size_t j = 0; j < c.N; ++j) C.data[i * C.ld + j] = nan;
-    const TensorT<T> C0 = C.data;
+            for (std::size_t j = 0; j < c.N; ++j) C.at(i, j) = nan;
+    const Stored<T> C0 = C;
 
-    fn(c.ta, c.tb, c.M, c.N, c.K, c.alpha, A.data.data(), A.ld, B.data.data(), B.ld, c.beta, C.data.data(), C.ld);
+    A.arm(), B.arm(), C.arm();
+    fn(c.ta, c.tb, c.M, c.N, c.K, c.alpha, A.ptr(), A.ld, B.ptr(), B.ld, c.beta, C.ptr(), C.ld);
+    A.disarm(), B.disarm(), C.disarm();
 
     const Acc eps = Acc(std::numeric_limits<T>::epsilon());
     for (std::size_t i = 0; i < c.M; ++i)
@@ -90,7 +129,7 @@ std::string check(const char* variant, GemmFn<T> fn, const Case<T>& c, std::uint
                 sum += p;
                 magnitude += std::abs(p);
             }
-            const Acc c0 = c.beta == T(0) ? Acc(0) : Acc(C0[i * C.ld + j]);
+            const Acc c0 = c.beta == T(0) ? Acc(0) : Acc(C0.at(i, j));
             const Acc expected = Acc(c.alpha) * sum + Acc(c.beta) * c0;
             const Acc tolerance =
                 Acc(c.K + 3) * eps * (std::abs(Acc(c.alpha)) * magnitude + std::abs(Acc(c.beta) * c0));
@@ -112,6 +151,12 @@ std::string check(const char* variant, GemmFn<T> fn, const Case<T>& c, std::uint
                   << ", in the padding past column N = " << c.N << " (ldc = " << C.ld << ")";
                 return s.str();
             }
+    if (const std::ptrdiff_t at = C.spoilt_guard(sentinel); at != -1) {
+        std::ostringstream s;
+        s << describe(variant, c) << ": wrote outside C, at element " << at << " counted from C's first ("
+          << (at < 0 ? "before it" : "past its last row") << ")";
+        return s.str();
+    }
     return {};
 }
 
