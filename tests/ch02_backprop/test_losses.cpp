@@ -32,6 +32,8 @@ TEST_CASE("ch02.softmax_cross_entropy_forward is stable for huge logits", "[ch02
     Tensor p;
     const float loss = softmax_cross_entropy_forward(p, z, std::vector<int>{0, 0});
     CAPTURE(loss, p[0], p[1], p[2]);
+    INFO("an infinite or NaN loss here means e^z overflowed: subtract each row's maximum from its logits "
+         "before the exponential (the softmax does not change), and compute log P as (z - max) - log(sum)");
     REQUIRE(std::isfinite(loss));
     REQUIRE_THAT(loss, WithinRel(1000.0f, 1e-4f));   // (0 + 2000) / 2
     REQUIRE(p[0] == 1.0f);

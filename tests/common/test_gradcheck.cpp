@@ -77,3 +77,26 @@ TEST_CASE("gradcheck_scalar checks the gradient of a loss", "[common][infra]") {
     REQUIRE(testing::gradcheck_scalar(loss, x, good).max_rel_error < 1e-8);
     REQUIRE(testing::gradcheck_scalar(loss, x, bad).max_rel_error > 0.1);
 }
+
+TEST_CASE("gradcheck names a matrix element by row and column, and recognises a transposed, negated or scaled gradient",
+          "[common][infra]") {
+    // L(W) = Σ W ⊙ G for a fixed G: ∂L/∂W = G.
+    const TensorD G = testing::random_tensor<double>({4, 4}, 7);
+    auto report_for = [&](const TensorD& claimed) {
+        TensorD W = testing::random_tensor<double>({4, 4}, 8);
+        testing::GradientChecks c;
+        c.against("dW", W, claimed, [&] { return testing::detail::dot_all(W, G); });
+        return c.report;
+    };
+    TensorD transposed(G.shape()), negated(G.shape()), halved(G.shape());
+    for (std::size_t i = 0; i < 4; ++i)
+        for (std::size_t j = 0; j < 4; ++j) transposed(i, j) = G(j, i);
+    for (std::size_t i = 0; i < G.size(); ++i) negated[i] = -G[i], halved[i] = 0.5 * G[i];
+    const auto t = report_for(transposed);
+    INFO(t.describe());
+    CHECK(t.worst.find(", ") != std::string::npos);   // "dW[1, 3]", not "dW[7]"
+    CHECK_THAT(t.hint, Catch::Contains("transpose"));
+    CHECK_THAT(report_for(negated).hint, Catch::Contains("wrong sign"));
+    CHECK_THAT(report_for(halved).hint, Catch::Contains("times 0.5"));
+    CHECK(report_for(G).hint.empty());   // a right gradient gets no hint
+}

@@ -10,24 +10,28 @@
 
 #include "dl/nn/layer.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <sstream>
 #include <string>
+#include <vector>
 
 namespace dl::testing {
 
 struct GradcheckReport {
     double max_rel_error = 0;
-    std::string worst;         // "dX[3]", "grad of w[0]"
+    std::string worst;         // "dX[1, 3]" (row 1, column 3), "grad of w[0]"
     double analytic = 0, numeric = 0;
     std::size_t checked = 0;   // elements compared
+    std::string hint;          // a likely mistake, when the wrong gradient has a recognisable shape
 
     std::string describe() const {
         std::ostringstream out;
         out.precision(10);
         out << "worst element " << worst << ": analytic " << analytic << ", numeric " << numeric
             << ", relative error " << max_rel_error << " (" << checked << " elements checked)";
+        if (!hint.empty()) out << "; " << hint;
         return out.str();
     }
 };
@@ -43,16 +47,57 @@ inline double dot_all(const TensorD& a, const TensorD& b) {
     for (std::size_t i = 0; i < a.size(); ++i) s += a[i] * b[i];
     return s;
 }
-inline void compare(GradcheckReport& r, const std::string& what, std::size_t i, double analytic, double numeric,
-                    double floor) {
-    const double rel = std::abs(analytic - numeric) / std::max({std::abs(analytic), std::abs(numeric), floor});
+// "[1, 3]": flat index i of a tensor of this shape as one index per axis (row, column, ...).
+inline std::string index_text(const Shape& shape, std::size_t i) {
+    std::vector<std::size_t> index(shape.size());
+    for (std::size_t d = shape.size(); d-- > 0;) {
+        index[d] = shape[d] == 0 ? 0 : i % shape[d];
+        i = shape[d] == 0 ? i : i / shape[d];
+    }
+    std::string text = "[";
+    for (std::size_t d = 0; d < index.size(); ++d) text += (d ? ", " : "") + std::to_string(index[d]);
+    return text + "]";
+}
+inline double relative(double analytic, double numeric, double floor) {
+    return std::abs(analytic - numeric) / std::max({std::abs(analytic), std::abs(numeric), floor});
+}
+inline void compare(GradcheckReport& r, const std::string& label, double analytic, double numeric, double floor) {
+    const double rel = relative(analytic, numeric, floor);
     ++r.checked;
     if (rel > r.max_rel_error || r.worst.empty()) {
         r.max_rel_error = rel;
-        r.worst = what + "[" + std::to_string(i) + "]";
+        r.worst = label;
         r.analytic = analytic;
         r.numeric = numeric;
     }
+}
+// The mistakes a wrong gradient most often is, recognised from the whole tensor: a matrix gradient
+// transposed, the sign flipped, or a constant factor off (a missing 1/N, a factor 2 of a square).
+inline std::string likely_mistake(const std::string& what, const Shape& shape, const std::vector<double>& analytic,
+                                  const std::vector<double>& numeric, double floor) {
+    auto all_close = [&](auto&& expected) {
+        for (std::size_t i = 0; i < analytic.size(); ++i)
+            if (relative(analytic[i], expected(i), floor) > 1e-5) return false;
+        return true;
+    };
+    if (shape.size() == 2 && shape[0] == shape[1] && shape[0] > 1 &&
+        all_close([&](std::size_t i) { return numeric[(i % shape[1]) * shape[1] + i / shape[1]]; }))
+        return what + " is the transpose of the true gradient (swap the roles of rows and columns, or of the two "
+                      "factors of its product)";
+    if (all_close([&](std::size_t i) { return -numeric[i]; })) return what + " has the wrong sign everywhere";
+    std::size_t at = 0;
+    for (std::size_t i = 0; i < numeric.size(); ++i)
+        if (std::abs(numeric[i]) > std::abs(numeric[at])) at = i;
+    if (numeric.empty() || std::abs(numeric[at]) <= floor || std::abs(analytic[at]) <= floor) return {};
+    const double factor = analytic[at] / numeric[at];
+    if (std::abs(factor - 1) > 1e-3 && all_close([&](std::size_t i) { return factor * numeric[i]; })) {
+        std::ostringstream out;
+        out.precision(4);
+        out << what << " is the true gradient times " << factor << " everywhere (a missing or extra constant: 1/N "
+            << "of a mean, 2 of a square, a scale)";
+        return out.str();
+    }
+    return {};
 }
 
 // Perturbs every element of `values` in place by ±h (restoring it), and compares the central
@@ -60,6 +105,8 @@ inline void compare(GradcheckReport& r, const std::string& what, std::size_t i, 
 template <class Loss>
 void compare_by_differences(GradcheckReport& r, const std::string& what, TensorD& values, const TensorD& analytic,
                             Loss&& loss, const GradcheckOptions& opt) {
+    std::vector<double> numeric(values.size()), claimed(values.size());
+    bool wrong = false;
     for (std::size_t i = 0; i < values.size(); ++i) {
         const double v = values[i];
         values[i] = v + opt.h;
@@ -67,8 +114,12 @@ void compare_by_differences(GradcheckReport& r, const std::string& what, TensorD
         values[i] = v - opt.h;
         const double down = loss();
         values[i] = v;
-        compare(r, what, i, analytic[i], (up - down) / (2 * opt.h), opt.floor);
+        numeric[i] = (up - down) / (2 * opt.h);
+        claimed[i] = analytic[i];
+        compare(r, what + index_text(values.shape(), i), analytic[i], numeric[i], opt.floor);
+        wrong = wrong || !(relative(analytic[i], numeric[i], opt.floor) < 1e-4);
     }
+    if (wrong && r.hint.empty()) r.hint = likely_mistake(what, values.shape(), claimed, numeric, opt.floor);
 }
 }  // namespace detail
 
