@@ -81,6 +81,15 @@ bool plot_panels(const std::vector<Panel>& panels, const std::filesystem::path& 
         gp << "set title " << quoted(panel.title) << "\nset xlabel " << quoted(panel.xlabel) << "\nset ylabel "
            << quoted(panel.ylabel) << "\n";
         gp << (panel.log_y ? "set logscale y\nset format y '1e%L'\n" : "unset logscale y\nset format y '%g'\n");
+        // Whole-number x (epochs, runs) over a short range: a tick at each, never 1.2, 1.4, ...
+        bool whole = true;
+        double lo = 0, hi = 0;
+        for (const auto& series : panel.series)
+            for (const double x : series.x) {
+                whole = whole && x == std::floor(x);
+                lo = std::min(lo, x), hi = std::max(hi, x);
+            }
+        gp << (whole && hi - lo <= 12 ? "set xtics 1\n" : "set xtics autofreq\n");
         gp << "plot ";
         for (std::size_t s = 0; s < panel.series.size(); ++s)
             gp << (s ? ", " : "") << "'-' with linespoints pt 7 ps 0.5 lw 2 title " << quoted(panel.series[s].title);
@@ -138,18 +147,19 @@ bool plot_decision_boundaries(const std::vector<BoundaryPicture>& pictures, cons
     std::cout << std::flush;
     Gnuplot gp(gnuplot_program());
     const int n = static_cast<int>(pictures.size());
-    set_terminal(gp, mode, png, 460 * n, 440);
-    gp << "set multiplot layout 1," << n << "\n";
+    set_terminal(gp, mode, png, 460 * n, 470);
+    gp << "set multiplot layout 1," << n
+       << " title \"background: the model's p(class 1), blue 0, white 0.5 (the boundary), red 1\"\n";
     gp << "set palette defined (0 '#4575b4', 0.5 '#f7f7f7', 1 '#d73027')\nset cbrange [0:1]\nunset colorbox\n";
-    gp << "set size ratio -1\nset key off\n";
+    gp << "set size ratio -1\nset key below horizontal font ',9'\nset xlabel 'x1'\nset ylabel 'x2'\n";
     for (const auto& pic : pictures) {
         DL_CHECK(pic.probability.size() == pic.grid * pic.grid, "plot_decision_boundaries: " << pic.probability.size()
                                                                     << " values for a " << pic.grid << "x" << pic.grid << " grid");
         gp << "set title " << quoted(pic.title) << "\n";
         gp << "set xrange [" << pic.x_min << ':' << pic.x_max << "]\nset yrange [" << pic.y_min << ':' << pic.y_max << "]\n";
         // Heat map of p(class 1), then class-0 points as blue circles and class-1 points as red.
-        gp << "plot '-' with image, '-' with points pt 7 ps 0.6 lc rgb '#08306b', "
-              "'-' with points pt 9 ps 0.7 lc rgb '#67000d'\n";
+        gp << "plot '-' with image notitle, '-' with points pt 7 ps 0.6 lc rgb '#08306b' title 'class 0', "
+              "'-' with points pt 9 ps 0.7 lc rgb '#67000d' title 'class 1'\n";
         std::vector<std::tuple<double, double, double>> cells;
         const double dx = (pic.x_max - pic.x_min) / static_cast<double>(pic.grid);
         const double dy = (pic.y_max - pic.y_min) / static_cast<double>(pic.grid);
