@@ -19,6 +19,11 @@ BatchIterator::BatchIterator(std::size_t n, std::size_t batch_size)
     std::iota(order_.begin(), order_.end(), std::size_t{0});
 }
 
+std::span<const std::size_t> BatchIterator::next_across_epochs() {
+    const std::span<const std::size_t> batch = next();
+    return batch.empty() ? next() : batch;   // the empty answer closed the last epoch
+}
+
 std::span<const std::size_t> BatchIterator::next() {
     // An epoch starts at position 0: shuffle then (a fresh permutation of the previous order).
     if (position_ == 0 && shuffle_) rng_->shuffle(order_);

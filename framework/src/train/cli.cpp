@@ -145,11 +145,12 @@ void Cli::check_tokens(const po::parsed_options& parsed) const {
         }
         const po::option_description* d = parsed.description->find_nothrow(option.string_key, false);
         if (d == nullptr || option.value.empty()) continue;
-        // An unsigned option's semantic parses into a size_t/unsigned; its default shows the type.
-        boost::any probe;
-        if (!d->semantic()->apply_default(probe)) continue;
-        const bool is_unsigned = probe.type() == typeid(std::size_t) || probe.type() == typeid(unsigned) ||
-                                 probe.type() == typeid(std::uint64_t) || probe.type() == typeid(unsigned long long);
+        // An unsigned option (po::value<std::size_t> and the like) would take "-1" as a huge number:
+        // its semantic's type says which it is, default or not.
+        const po::value_semantic* semantic = d->semantic().get();
+        const bool is_unsigned = dynamic_cast<const po::typed_value<unsigned long>*>(semantic) != nullptr ||
+                                 dynamic_cast<const po::typed_value<unsigned>*>(semantic) != nullptr ||
+                                 dynamic_cast<const po::typed_value<unsigned long long>*>(semantic) != nullptr;
         for (const auto& v : option.value)
             if (is_unsigned && v.find('-') != std::string::npos)
                 DL_THROW(UsageError, "--" << option.string_key << " must be a whole number >= 0, got " << v);

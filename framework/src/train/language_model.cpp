@@ -3,6 +3,7 @@
 #include "dl/nn/loss.hpp"
 #include "dl/train/resume.hpp"
 #include "dl/util/progress.hpp"
+#include "supervised_step.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -61,20 +62,10 @@ public:
             data::random_windows(batch_, train_, B, T, rng_);
         }
         update_[0].lr = lr;
-        BatchResult r{0, batch_.targets.size(), 0};
-        const Tensor* logits = nullptr;
-        r.loss = train_step(
-            update_,
-            [&] {
-                logits = &model_.forward(batch_.inputs, B, T, carry);
-                return loss_.forward(*logits, batch_.targets);
-            },
-            [&] {
-                r.correct = count_correct(loss_.predict(*logits), batch_.targets);
-                model_.backward(loss_.backward());
-            },
-            options);
-        return r;
+        return detail::supervised_step(
+            update_, loss_, batch_.targets,
+            [&]() -> const Tensor& { return model_.forward(batch_.inputs, B, T, carry); },
+            [&](const Tensor& dlogits) { model_.backward(dlogits); }, options);
     }
 
     std::optional<Evaluation> evaluate() override { return evaluate_language_model(model_, validation_); }

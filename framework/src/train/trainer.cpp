@@ -3,6 +3,7 @@
 #include "dl/data/batches.hpp"
 #include "dl/train/resume.hpp"
 #include "dl/util/progress.hpp"
+#include "supervised_step.hpp"
 
 #include <cctype>
 #include <cmath>
@@ -102,25 +103,13 @@ public:
     data::BatchIterator& batches() { return batches_; }
 
     BatchResult step(double lr, const StepOptions& options) override {
-        auto idx = batches_.next();
-        if (idx.empty()) idx = batches_.next();   // the previous epoch's end: this call starts the next
+        const auto idx = batches_.next_across_epochs();
         data::gather(x_, labels_, train_, idx);
         if (options_.augment) options_.augment(x_);
         update_[0].lr = lr;
-        BatchResult r{0, idx.size(), 0};
-        const Tensor* out = nullptr;
-        r.loss = train_step(
-            update_,
-            [&] {
-                out = &model_.forward(x_, nn::Mode::train);
-                return loss_.forward(*out, labels_);
-            },
-            [&] {
-                r.correct = count_correct(loss_.predict(*out), labels_);
-                model_.backward(loss_.backward());
-            },
-            options);
-        return r;
+        return detail::supervised_step(
+            update_, loss_, labels_, [&]() -> const Tensor& { return model_.forward(x_, nn::Mode::train); },
+            [&](const Tensor& dout) { model_.backward(dout); }, options);
     }
 
     std::optional<Evaluation> evaluate() override {

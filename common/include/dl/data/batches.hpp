@@ -25,6 +25,9 @@ public:
     // The next batch's indices; empty when the epoch is over (the next call starts a new epoch,
     // reshuffled). The span stays valid until that new epoch begins.
     std::span<const std::size_t> next();
+    // The next batch, from a new epoch (reshuffled) when this one is over: never empty for n > 0.
+    // For a loop that counts the batches of an epoch itself (the training loop).
+    std::span<const std::size_t> next_across_epochs();
     // ceil(n / batch_size)
     std::size_t batches_per_epoch() const;
     // The order of the last epoch (each epoch shuffles the one before), for checkpoints: restoring
