@@ -2,6 +2,7 @@
 
 #include "dl/exercise.hpp"
 #include "dl/ops/gemm.hpp"
+#include "dl/util/parallel.hpp"
 
 #include <cmath>
 #include <cstddef>

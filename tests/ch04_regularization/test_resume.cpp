@@ -156,3 +156,87 @@ TEST_CASE("ch04.dropout_forward a crafted checkpoint with a valid checksum is re
             "not an example's index");
     refused("more epochs than steps", [](util::Checkpoint& c) { c.epoch = c.step + 1; }, "damaged or made by hand");
 }
+
+TEST_CASE("ch04.dropout_forward 300 random crafted checkpoints are each refused with a message or resumed, never a crash",
+          "[ch04][exercise]") {
+    // A fuzzer's job, done deterministically: a valid checkpoint, one field changed at random (a
+    // number, an element, a shape, a name, an entry removed, the counts), written with a valid
+    // checksum, then resumed into the model. Allowed: a dl::Error (a one-line refusal), or a run
+    // that resumes and finishes with finite losses. Anything else (another exception, a crash, a
+    // sanitizer report in the asan build) is a bug in what restore trusts.
+    testing::TempDir dir;
+    const auto file = (dir.path / "xor.ckpt").string();
+    train_xor(2, {.save = file});
+    const util::Checkpoint good = util::read_checkpoint(file);
+    Rng pick(2026);
+    auto any = [&](std::size_t n) { return static_cast<std::size_t>(pick.uniform(0, static_cast<double>(n))) % n; };
+    const std::uint64_t numbers[] = {0, 1, 2, 255, std::uint64_t{1} << 31, std::uint64_t{1} << 63, ~std::uint64_t{0}};
+    const float values[] = {NAN, INFINITY, -INFINITY, 1e30f, -1.0f, 0.0f, 3.5f, 1e9f};
+    std::size_t refused = 0, resumed = 0;
+    for (int trial = 0; trial < 300; ++trial) {
+        util::Checkpoint c = good;
+        std::string what;
+        switch (any(8)) {
+            case 0: {
+                auto& n = c.numbers[any(c.numbers.size())];
+                n.value = numbers[any(std::size(numbers))];
+                what = "number " + n.name + " = " + std::to_string(n.value);
+                break;
+            }
+            case 1: {
+                auto& t = c.tensors[any(c.tensors.size())];
+                if (t.value.empty()) continue;
+                const std::size_t i = any(t.value.size());
+                t.value[i] = values[any(std::size(values))];
+                what = "tensor " + t.name + "[" + std::to_string(i) + "] = " + std::to_string(t.value[i]);
+                break;
+            }
+            case 2: {
+                auto& t = c.tensors[any(c.tensors.size())];
+                const std::size_t n = any(t.value.size() + 3);
+                t.value = Tensor({n}, 0.5f);
+                what = "tensor " + t.name + " reshaped to [" + std::to_string(n) + "]";
+                break;
+            }
+            case 3: {
+                const std::size_t i = any(c.tensors.size());
+                what = "tensor " + c.tensors[i].name + " removed";
+                c.tensors.erase(c.tensors.begin() + static_cast<std::ptrdiff_t>(i));
+                break;
+            }
+            case 4: {
+                const std::size_t i = any(c.numbers.size());
+                what = "number " + c.numbers[i].name + " removed";
+                c.numbers.erase(c.numbers.begin() + static_cast<std::ptrdiff_t>(i));
+                break;
+            }
+            case 5: {
+                auto& t = c.tensors[any(c.tensors.size())];
+                what = "tensor " + t.name + " renamed";
+                t.name += "x";
+                break;
+            }
+            case 6:
+                c.epoch = static_cast<std::int64_t>(numbers[any(std::size(numbers))]);
+                what = "epoch = " + std::to_string(c.epoch);
+                break;
+            default:
+                c.step = static_cast<std::int64_t>(numbers[any(std::size(numbers))]);
+                what = "step = " + std::to_string(c.step);
+                break;
+        }
+        CAPTURE(trial, what);
+        const auto crafted = (dir.path / "crafted.ckpt").string();
+        util::write_checkpoint(crafted, c);
+        try {
+            const Run run = train_xor(3, {.resume = crafted});
+            for (const auto& m : run.history) REQUIRE(std::isfinite(m.train_loss));
+            ++resumed;
+        } catch (const Error& e) {
+            REQUIRE(std::string(e.what()).find('\n') == std::string::npos);   // one line
+            ++refused;
+        }
+    }
+    INFO(refused << " refused, " << resumed << " resumed");
+    CHECK(refused > 100);   // most changes make the checkpoint wrong; a value that is merely different resumes
+}
