@@ -120,6 +120,40 @@ TEST_CASE("ch07.attention_backward matches finite differences for Q, K and V, wi
     }
 }
 
+TEST_CASE("ch07.attention_backward learns a toy task: each position learns to attend to the one before it",
+          "[ch07][exercise]") {
+    // The smallest attention model that learns, to debug attention on before the full Transformer:
+    // one sequence of T = 6 positions whose values are the one-hot codes of the positions (V = I),
+    // so the output at t is row t of the weights P. The queries Q and keys K are the parameters,
+    // trained by plain gradient descent on ½ Σ (O − target)² with target[t] = the code of t − 1
+    // (position 0, which sees only itself, keeps its own). Causal, so a position sees the past
+    // only. A forward pass, attention_backward's dQ and dK, and a step: nothing else is needed.
+    const std::size_t T = 6;
+    TensorD Q = random_tensor<double>({1, T, T}, 40, 0.1), K = random_tensor<double>({1, T, T}, 41, 0.1);
+    TensorD V({1, T, T}), target({1, T, T});
+    for (std::size_t t = 0; t < T; ++t) {
+        V[t * T + t] = 1;
+        target[t * T + (t == 0 ? 0 : t - 1)] = 1;
+    }
+    TensorD O, P, dO(V.shape()), dQ, dK, dV;
+    double loss = 0;
+    for (int step = 0; step < 400; ++step) {
+        attention_forward(O, P, Q, K, V, /*causal=*/true);
+        loss = 0;
+        for (std::size_t i = 0; i < O.size(); ++i) {
+            dO[i] = O[i] - target[i];
+            loss += 0.5 * dO[i] * dO[i];
+        }
+        attention_backward(dQ, dK, dV, dO, Q, K, V, P);
+        for (std::size_t i = 0; i < Q.size(); ++i) Q[i] -= 2.0 * dQ[i], K[i] -= 2.0 * dK[i];
+    }
+    INFO("loss after 400 steps " << loss << " (a wrong dQ or dK stalls it, or sends it the wrong way)");
+    for (std::size_t t = 1; t < T; ++t) {
+        CAPTURE(t, P[t * T + t - 1]);
+        CHECK(P[t * T + t - 1] > 0.9);   // position t looks at t − 1
+    }
+}
+
 TEST_CASE("ch07.attention_blockwise_forward (every row of attention_variants) equals the naive attention on "
           "awkward lengths and blocks",
           "[ch07][exercise]") {
