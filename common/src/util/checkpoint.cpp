@@ -173,21 +173,7 @@ void write_checkpoint(const std::filesystem::path& path, const Checkpoint& check
 }
 
 Checkpoint read_checkpoint(const std::filesystem::path& path) {
-    std::error_code ec;
-    const auto status = std::filesystem::status(path, ec);
-    if (status.type() == std::filesystem::file_type::not_found)
-        DL_THROW(DataError, "cannot open the checkpoint " << path.string() << ": no such file (check the path)");
-    if (std::filesystem::is_directory(status)) DL_THROW(DataError, path.string() << " is a directory, not a checkpoint");
-    // A pipe would block forever and a device (/dev/zero) read until memory runs out.
-    if (!ec && !std::filesystem::is_regular_file(status))
-        DL_THROW(DataError, path.string() << " is not a regular file (a device or a pipe?): a checkpoint is a file --save wrote");
-    errno = 0;
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        DL_THROW(DataError, "cannot open the checkpoint " << path.string() << ": "
-                                                          << (errno != 0 ? std::strerror(errno) : "unreadable"));
-    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    return decode_checkpoint(bytes, path.string());
+    return decode_checkpoint(read_whole_file(path, "checkpoint", "a checkpoint is a file --save wrote"), path.string());
 }
 
 }  // namespace dl::util

@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <iterator>
 
 namespace dl::util {
 
@@ -73,6 +74,23 @@ void write_file_atomically(const fs::path& path, const std::string& text) {
         ::fsync(dfd);
         ::close(dfd);
     }
+}
+
+std::string read_whole_file(const std::filesystem::path& path, const std::string& what, const std::string& hint) {
+    std::error_code ec;
+    const auto status = std::filesystem::status(path, ec);
+    if (status.type() == std::filesystem::file_type::not_found)
+        DL_THROW(DataError, "cannot open the " << what << ' ' << path.string() << ": no such file (check the path)");
+    if (std::filesystem::is_directory(status)) DL_THROW(DataError, path.string() << " is a directory, not a " << what);
+    if (!ec && !std::filesystem::is_regular_file(status))
+        DL_THROW(DataError, path.string() << " is not a regular file (a device or a pipe?)" << (hint.empty() ? "" : ": ")
+                                          << hint);
+    errno = 0;
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        DL_THROW(DataError, "cannot open the " << what << ' ' << path.string() << ": "
+                                               << (errno != 0 ? std::strerror(errno) : "unreadable"));
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
 void check_writable_directory(const fs::path& dir, const std::string& what) {

@@ -17,6 +17,12 @@ namespace dl::util {
 // directories. On failure the temporary file is removed and the error says what and why.
 void write_file_atomically(const std::filesystem::path& path, const std::string& text);
 
+// The whole of a file a run reads (a checkpoint, a safetensors file), refused with DataError when
+// it is missing, a directory, or not a regular file (a pipe would block forever and a device such
+// as /dev/zero would fill the memory); `what` names the file's kind in the message, `hint` (if
+// any) says what such a file is.
+std::string read_whole_file(const std::filesystem::path& path, const std::string& what, const std::string& hint = "");
+
 // Throws naming `what` (an option such as --out or --save) when `dir` cannot be created or
 // written to: the check a run makes before it trains, so a bad output path costs no training.
 void check_writable_directory(const std::filesystem::path& dir, const std::string& what);
