@@ -16,6 +16,7 @@
 #include "dl/train/metrics.hpp"
 #include "dl/train/trainer.hpp"
 #include "dl/train/cli.hpp"
+#include "dl/train/exchange.hpp"
 #include "dl/util/progress.hpp"
 
 #include <algorithm>
@@ -50,6 +51,7 @@ int run(int argc, const char* const argv[]) {
         ("xor-epochs", po::value<int>()->default_value(200), "epochs for the XOR network")
         ("standardize", po::value<bool>()->default_value(true), "scale pixels to mean 0, deviation 1 (true|false)");
     train::add_inspect_options(cli);
+    train::add_exchange_options(cli);
     if (!cli.parse(argc, argv)) return 0;
     const train::CommonOptions& opt = cli.common();
     const int hidden = cli.get<int>("hidden"), xor_epochs = cli.get<int>("xor-epochs");
@@ -64,9 +66,10 @@ int run(int argc, const char* const argv[]) {
     optim::make_optimizer(opt.optimizer_options());
     data::ImageSplits fashion = data::load_image_dataset(
         {.data_dir = opt.data, .max_train = opt.quick ? 6000u : 0u, .max_test = opt.quick ? 2000u : 0u, .seed = opt.seed});
-    if (cli.get<bool>("standardize")) data::standardize(fashion);   // with the training set's statistics
-
+    const data::Standardization scaling = cli.get<bool>("standardize") ? data::standardize(fashion)   // the training set's
+                                                                       : data::Standardization{};
     train::check_inspect_options(cli, fashion.test);
+    train::check_exchange_options(cli);
 
     Rng rng(opt.seed);
     train::MetricsCsv csv(out / "metrics.csv", /*with_run_column=*/true);
@@ -90,6 +93,7 @@ int run(int argc, const char* const argv[]) {
     // 2. Fashion-MNIST.
     nn::Sequential model = nn::mlp(fashion.train.example_shape(), {static_cast<std::size_t>(hidden)},
                                    static_cast<std::size_t>(fashion.train.num_classes), activation, rng);
+    train::import_weights(cli, nn::state_dict(model));
     std::cout << "Fashion-MNIST: " << fashion.train.size() << " train, " << fashion.validation.size()
               << " validation, " << fashion.test.size() << " test images; " << opt.threads << " thread(s)\n"
               << nn::summary(model);
@@ -111,6 +115,7 @@ int run(int argc, const char* const argv[]) {
               << util::format_fixed(test.loss, 4) << ", " << static_cast<long long>(best_rate)
               << " examples/s (best epoch)\n";
     train::run_inspect_options(cli, model, fashion.test);
+    train::export_weights(cli, nn::state_dict(model), train::classifier_metadata(program, model, fashion.test, scaling));
     runs.set("fashion", util::Json::object().set("test_accuracy", test.accuracy).set("epochs", epochs));
 
     util::Json summary = train::summary_header(program, opt);

@@ -15,6 +15,7 @@
 #include "dl/train/metrics.hpp"
 #include "dl/train/trainer.hpp"
 #include "dl/train/cli.hpp"
+#include "dl/train/exchange.hpp"
 #include "dl/util/plot.hpp"
 #include "dl/util/progress.hpp"
 
@@ -73,6 +74,7 @@ int run(int argc, const char* const argv[]) {
         ("standardize", po::value<bool>()->default_value(true), "scale pixels to mean 0, deviation 1 (true|false)")
         ("max-train", po::value<long long>()->default_value(0), "train on at most this many images (0: all 55,000)");
     train::add_inspect_options(cli);
+    train::add_exchange_options(cli);
     if (!cli.parse(argc, argv)) return 0;
     const train::CommonOptions& opt = cli.common();
     const nn::CnnOptions cnn{.dropout = cli.get<double>("dropout"), .conv = cli.get<std::string>("conv")};
@@ -88,13 +90,15 @@ int run(int argc, const char* const argv[]) {
     optim::make_optimizer(opt.optimizer_options());
     data::ImageSplits fashion = data::load_image_dataset(
         {.data_dir = opt.data, .max_train = opt.quick ? 3000u : static_cast<std::size_t>(max_train), .max_test = opt.quick ? 1000u : 0u, .seed = opt.seed});
-    if (cli.get<bool>("standardize")) data::standardize(fashion);   // with the training set's statistics
-
+    const data::Standardization scaling = cli.get<bool>("standardize") ? data::standardize(fashion)   // the training set's
+                                                                       : data::Standardization{};
     train::check_inspect_options(cli, fashion.test);
+    train::check_exchange_options(cli);
 
     Rng rng(opt.seed);
     nn::Sequential model = nn::course_cnn(fashion.train.example_shape(),
                                           static_cast<std::size_t>(fashion.train.num_classes), rng, cnn);
+    train::import_weights(cli, nn::state_dict(model));
     const std::size_t params = count_parameters(model);
     std::cout << "Fashion-MNIST: " << fashion.train.size() << " train, " << fashion.validation.size()
               << " validation, " << fashion.test.size() << " test images; " << opt.threads << " thread(s); --conv "
@@ -125,6 +129,7 @@ int run(int argc, const char* const argv[]) {
               << util::format_fixed(test.loss, 4) << "; " << static_cast<long long>(best_rate)
               << " examples/s (best epoch), " << util::format_fixed(seconds, 1) << " s of training\n";
     train::run_inspect_options(cli, model, fashion.test);
+    train::export_weights(cli, nn::state_dict(model), train::classifier_metadata(program, model, fashion.test, scaling));
 
     train::CommonOptions used = opt;   // the settings as run: --quick caps the epochs
     used.epochs = epochs;

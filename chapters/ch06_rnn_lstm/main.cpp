@@ -24,6 +24,7 @@
 #include "dl/train/lm_run.hpp"
 #include "dl/train/metrics.hpp"
 #include "dl/train/cli.hpp"
+#include "dl/train/exchange.hpp"
 #include "dl/util/json.hpp"
 #include "dl/util/plot.hpp"
 #include "dl/util/progress.hpp"
@@ -144,6 +145,7 @@ int run(int argc, const char* const argv[]) {
          "random (windows at random places, each from the zero state) | streams (truncated BPTT: the state carried)")
         ("gradient-steps", po::value<long>()->default_value(1000),
          "--mode gradients: measure again after this many steps of training");
+    train::add_exchange_options(cli);
     if (!cli.parse(argc, argv)) return 0;
     const train::CommonOptions& opt = cli.common();
     const train::LmRunSettings run = train::read_language_model_options(cli, cli.get<std::size_t>("seq-len"));
@@ -161,6 +163,7 @@ int run(int argc, const char* const argv[]) {
     // Check everything that can fail on bad input before writing to --out.
     optim::make_optimizer(opt.optimizer_options());
     const data::TextCorpus corpus = data::text_or_bible(run.text);
+    train::check_exchange_options(cli);
     Rng rng(opt.seed);
     nn::RecurrentLm model(corpus.vocab_size(), model_options, rng);
     const std::string kind = train::checkpoint_kind(program, corpus, model);
@@ -174,7 +177,9 @@ int run(int argc, const char* const argv[]) {
 
     const train::LmFitOptions fit{.batching = batching, .clip_norm = opt.clip_norm,
                                   .clip_value = opt.clip_value, .schedule = opt.schedule};
+    train::import_weights(cli, model.state_dict());
     const auto history = train::train_with_samples(model, corpus, opt, run, fit, kind, out, rng);
+    train::export_weights(cli, model.state_dict(), train::language_model_metadata(program, model, corpus));
     util::Json summary = train::report_language_model(program, opt, run, history, model, corpus);
     summary.set("cell", model_options.cell).set("hidden", static_cast<std::int64_t>(model_options.hidden));
     summary.set("embed", static_cast<std::int64_t>(model_options.embed)).set("layers", static_cast<std::int64_t>(model_options.layers));

@@ -18,6 +18,7 @@
 #include "dl/train/lm_run.hpp"
 #include "dl/train/metrics.hpp"
 #include "dl/train/cli.hpp"
+#include "dl/train/exchange.hpp"
 #include "dl/util/json.hpp"
 #include "dl/util/plot.hpp"
 #include "dl/util/progress.hpp"
@@ -82,6 +83,7 @@ int run(int argc, const char* const argv[]) {
         ("attention-text", po::value<std::string>()->default_value("And God said, Let there be light: and there was light."),
          "the sentence whose attention maps attention.png draws")
         ("attention-layer", po::value<std::size_t>()->default_value(0), "the block whose heads it draws (0: the last)");
+    train::add_exchange_options(cli);
     if (!cli.parse(argc, argv)) return 0;
     const train::CommonOptions& opt = cli.common();
     const nn::TransformerLmOptions model_options{.layers = cli.get<std::size_t>("layers"),
@@ -108,6 +110,7 @@ int run(int argc, const char* const argv[]) {
     // Check everything that can fail on bad input before writing to --out.
     optim::make_optimizer(opt.optimizer_options());
     const data::TextCorpus corpus = data::text_or_bible(run.text);
+    train::check_exchange_options(cli);
     Rng rng(opt.seed);
     nn::TransformerLm model(corpus.vocab_size(), model_options, rng);
     const std::string kind = train::checkpoint_kind(program, corpus, model);
@@ -120,7 +123,9 @@ int run(int argc, const char* const argv[]) {
 
     const train::LmFitOptions fit{.batching = "random", .clip_norm = opt.clip_norm, .clip_value = opt.clip_value,
                                   .schedule = schedule};
+    train::import_weights(cli, model.state_dict());
     const auto history = train::train_with_samples(model, corpus, opt, run, fit, kind, out, rng);
+    train::export_weights(cli, model.state_dict(), train::language_model_metadata(program, model, corpus));
     util::Json summary = train::report_language_model(program, opt, run, history, model, corpus);
     summary.set("layers", static_cast<std::int64_t>(model_options.layers));
     summary.set("heads", static_cast<std::int64_t>(model_options.heads)).set("width", static_cast<std::int64_t>(model_options.width));

@@ -55,6 +55,50 @@ std::vector<Parameter*> RecurrentLm::parameters() {
     return all;
 }
 
+// PyTorch's nn.LSTM keeps W_ih [G·H, D] and W_hh [G·H, H] where we keep W = [W_ih | W_hh], and
+// two biases where we keep their sum: ours goes out as bias_ih, zeros as bias_hh, and both come
+// back added (bias_ih is loaded first, then bias_hh added to it).
+std::vector<StateEntry> RecurrentLm::state_dict() {
+    std::vector<StateEntry> entries{same_tensor("embedding.weight", E_.value)};
+    const std::string cell = lstm() ? "lstm." : "rnn.";
+    for (std::size_t k = 0; k < layers_.size(); ++k) {
+        Tensor& W = layers_[k].W.value;
+        Tensor& b = layers_[k].b.value;
+        const std::size_t rows = W.dim(0), D = W.dim(1) - options_.hidden, H = options_.hidden;
+        // Columns [from, from + n) of W, as a [rows, n] tensor, and back.
+        const auto columns = [&W, rows](std::string name, std::size_t from, std::size_t n) {
+            return StateEntry{std::move(name), {rows, n},
+                              [&W, rows, from, n] {
+                                  Tensor t({rows, n});
+                                  for (std::size_t r = 0; r < rows; ++r)
+                                      std::copy_n(W.row(r).begin() + static_cast<std::ptrdiff_t>(from), n, t.row(r).begin());
+                                  return t;
+                              },
+                              [&W, rows, from, n](const Tensor& t) {
+                                  for (std::size_t r = 0; r < rows; ++r)
+                                      std::copy_n(t.row(r).begin(), n, W.row(r).begin() + static_cast<std::ptrdiff_t>(from));
+                              }};
+        };
+        const std::string l = "_l" + std::to_string(k);
+        entries.push_back(columns(cell + "weight_ih" + l, 0, D));
+        entries.push_back(columns(cell + "weight_hh" + l, D, H));
+        entries.push_back(same_tensor(cell + "bias_ih" + l, b));
+        entries.push_back({cell + "bias_hh" + l, b.shape(), [&b] { return Tensor(b.shape()); },
+                           [&b](const Tensor& t) {
+                               for (std::size_t i = 0; i < b.size(); ++i) b[i] += t[i];
+                           }});
+    }
+    entries.push_back(same_tensor("out.weight", Wo_.value));
+    entries.push_back(same_tensor("out.bias", bo_.value));
+    return entries;
+}
+
+std::map<std::string, std::string> RecurrentLm::pytorch_module() const {
+    return {{"module", "CharLstm"}, {"cell", options_.cell}, {"vocab", std::to_string(vocab_)},
+            {"embed", std::to_string(options_.embed)}, {"hidden", std::to_string(options_.hidden)},
+            {"layers", std::to_string(options_.layers)}};
+}
+
 // ids → embeddings [B, T, D] → each recurrent layer over the T steps → logits = Y Woᵀ + bo.
 const Tensor& RecurrentLm::forward(std::span<const int> ids, std::size_t B, std::size_t T, bool carry) {
     DL_CHECK(B > 0 && T > 0 && ids.size() == B * T,

@@ -167,6 +167,33 @@ std::vector<Parameter*> TransformerLm::parameters() {
     return all;
 }
 
+// bench/pytorch_transformer.py's CharTransformer. A fixed (sinusoidal) position table goes out as
+// position.weight too, so that the PyTorch model, whose positions are an embedding, computes the same.
+std::vector<StateEntry> TransformerLm::state_dict() {
+    std::vector<StateEntry> entries{same_tensor("token.weight", tokens_.value), same_tensor("position.weight", positions_.value)};
+    // In the order of TransformerBlock::parameters().
+    const char* names[] = {"ln1.weight", "ln1.bias", "attn.qkv.weight", "attn.qkv.bias", "attn.proj.weight", "attn.proj.bias",
+                           "ln2.weight", "ln2.bias", "mlp.0.weight",    "mlp.0.bias",    "mlp.2.weight",     "mlp.2.bias"};
+    for (std::size_t k = 0; k < blocks_.size(); ++k) {
+        const auto params = blocks_[k].parameters();
+        DL_CHECK(params.size() == std::size(names), "TransformerLm::state_dict: a block has " << params.size() << " parameters");
+        for (std::size_t i = 0; i < params.size(); ++i)
+            entries.push_back(same_tensor("blocks." + std::to_string(k) + "." + names[i], params[i]->value));
+    }
+    entries.push_back(same_tensor("ln_f.weight", lnf_gamma_.value));
+    entries.push_back(same_tensor("ln_f.bias", lnf_beta_.value));
+    entries.push_back(same_tensor("head.weight", head_.value));
+    return entries;
+}
+
+std::map<std::string, std::string> TransformerLm::pytorch_module() const {
+    const TransformerLmOptions& o = options_;
+    return {{"module", "CharTransformer"}, {"vocab", std::to_string(vocab_)}, {"width", std::to_string(o.width)},
+            {"heads", std::to_string(o.heads)}, {"layers", std::to_string(o.layers)},
+            {"context", std::to_string(o.context)}, {"mlp_ratio", std::to_string(o.mlp_ratio)}, {"gelu", o.gelu},
+            {"positions", o.positions}};
+}
+
 const Tensor& TransformerLm::attention_weights(std::size_t layer) const {
     DL_CHECK(layer < blocks_.size(), "TransformerLm: no layer " << layer << " (the model has " << blocks_.size() << ")");
     return blocks_[layer].attention_weights();

@@ -42,9 +42,10 @@ LmRunSettings read_language_model_options(const train::Cli& cli, std::size_t seq
     if (cli.values().count("generate")) run.generate = cli.get<std::string>("generate");
     if (seq_len == 0) DL_THROW(UsageError, "--seq-len must be at least 1");
     if (!(run.temperature >= 0)) DL_THROW(UsageError, "--temperature must be >= 0, got " << run.temperature);
-    if (run.steps < 0 || (run.steps == 0 && opt.resume.empty()))
+    const bool imported = cli.values().count("import-safetensors") && !cli.get<std::string>("import-safetensors").empty();
+    if (run.steps < 0 || (run.steps == 0 && opt.resume.empty() && !imported))
         DL_THROW(UsageError,
-                 "--steps must be at least 1 (or 0 with --resume: evaluate the saved model), got " << run.steps);
+                 "--steps must be at least 1 (or 0 with --resume or --import-safetensors: evaluate the saved model), got " << run.steps);
     if (run.eval_every < 1) DL_THROW(UsageError, "--eval-every must be at least 1, got " << run.eval_every);
     if (run.eval_windows < 1) DL_THROW(UsageError, "--eval-windows must be at least 1");
     if (opt.quick) {

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <iostream>
+#include <limits>
 #include <sstream>
 
 namespace dl::train {
@@ -31,6 +32,15 @@ std::vector<EpochMetrics> run_loop(Task& task, const LoopOptions& options, RunSt
                       << (by_epoch ? " (step " + std::to_string(run.step) + ")" : "") << std::endl;
         if (options.on_interval && options.replay_restored)
             for (const auto& m : run.history) options.on_interval(m);
+    }
+    // A length of 0 without --resume: weights from elsewhere (--import-safetensors), evaluated as they
+    // are, in one row at interval 0 with no training figures.
+    if (options.length == 0 && ck.resume.empty()) {
+        EpochMetrics m;
+        m.train_loss = m.train_acc = std::numeric_limits<double>::quiet_NaN();
+        if (const auto v = task.evaluate()) m.val_loss = v->loss, m.val_acc = v->accuracy;
+        if (options.on_interval) options.on_interval(m);
+        return {m};
     }
     // A length of 0 with --resume: nothing more to train (the caller evaluates the saved model).
     const long length = options.length == 0 && !ck.resume.empty() ? (by_epoch ? run.epoch : run.step) : options.length;

@@ -31,6 +31,7 @@ public:
     ParameterT<T>& W() { return W_; }
     ParameterT<T>& b() { return b_; }
     const char* algorithm() const { return conv2d_variants<T>[algorithm_].name; }
+    const Conv2dParams& params() const { return params_; }
 
 private:
     ParameterT<T> W_, b_;
@@ -47,6 +48,8 @@ public:
     // `name` is the layer's name in error messages ("MaxPool2D").
     Pool2DT(const char* name, std::size_t size, std::size_t stride);
     Shape output_shape(const Shape& input) const override;
+    std::size_t size() const { return size_; }
+    std::size_t stride() const { return stride_; }
 
 protected:
     const char* name_;

@@ -4,8 +4,10 @@
 // The training loop (dl/train/language_model.hpp), generation and checkpoints use this interface.
 
 #include "dl/nn/layer.hpp"
+#include "dl/nn/state_dict.hpp"
 #include "dl/ops/rnn.hpp"
 
+#include <map>
 #include <span>
 #include <string>
 #include <vector>
@@ -33,6 +35,10 @@ public:
     // evaluating and to save in a checkpoint.
     virtual std::vector<Tensor> carried_state() const { return {}; }
     virtual void set_carried_state(std::vector<Tensor> state) { (void)state; }
+    // The tensors under the names of the equivalent PyTorch module's state_dict (state_dict.hpp),
+    // and that module: its class in bench/ ("CharLstm") and the arguments it is built with.
+    virtual std::vector<StateEntry> state_dict() = 0;
+    virtual std::map<std::string, std::string> pytorch_module() const = 0;
 };
 
 // Embedding(V, D) → `layers` recurrent layers of H units (LSTM or vanilla RNN) → Dense(V), as
@@ -55,6 +61,8 @@ public:
     void backward(const Tensor& dlogits) override;
     std::vector<Tensor> carried_state() const override;
     void set_carried_state(std::vector<Tensor> state) override;
+    std::vector<StateEntry> state_dict() override;
+    std::map<std::string, std::string> pytorch_module() const override;
     const RecurrentLmOptions& options() const { return options_; }
 
     // For the vanishing-gradient measurement: the first recurrent layer's input for the last forward

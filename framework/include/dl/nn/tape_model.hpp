@@ -80,6 +80,8 @@ public:
     std::size_t context() const override { return model_.context(); }
     const Tensor& forward(std::span<const int> ids, std::size_t B, std::size_t T, bool carry) override;
     void backward(const Tensor& dlogits) override;
+    std::vector<StateEntry> state_dict() override { return model_.state_dict(); }
+    std::map<std::string, std::string> pytorch_module() const override { return model_.pytorch_module(); }
     // The same parameters with chapter 7's hand-written forward and backward.
     TransformerLm& hand_written() { return model_; }
 

@@ -65,6 +65,8 @@ public:
     // between batches: its context is the window itself).
     const Tensor& forward(std::span<const int> ids, std::size_t B, std::size_t T, bool carry) override;
     void backward(const Tensor& dlogits) override;
+    std::vector<StateEntry> state_dict() override;
+    std::map<std::string, std::string> pytorch_module() const override;
     const TransformerLmOptions& options() const { return options_; }
     // Layer l's attention weights from the last forward: [B·heads, T, T], row i the weights query
     // position i gave every key (head j of sequence b is problem b·heads + j).

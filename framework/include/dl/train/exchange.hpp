@@ -1,0 +1,43 @@
+#pragma once
+// A trained model to and from the tools a learner uses next: --export-safetensors FILE writes the
+// model's tensors under the names of the equivalent PyTorch module (dl/nn/state_dict.hpp), after
+// training or after --resume FILE --epochs 0; --import-safetensors FILE loads such a file (one
+// PyTorch wrote, or ours) into the model before training, and with --epochs 0 (--steps 0)
+// evaluates it as it is. scripts/check-in-pytorch checks both directions against PyTorch.
+
+#include "dl/data/dataset.hpp"
+#include "dl/data/text.hpp"
+#include "dl/nn/language_model.hpp"
+#include "dl/nn/state_dict.hpp"
+#include "dl/train/cli.hpp"
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace dl::train {
+
+// --export-safetensors FILE and --import-safetensors FILE, among the chapter's options.
+void add_exchange_options(Cli& cli);
+// Before anything is written: refuses --import-safetensors with --resume (both would set the
+// weights), a file to import that cannot be read, and a file to export that could not be written.
+void check_exchange_options(const Cli& cli);
+// Loads --import-safetensors (if given) into the model's entries, and says so.
+void import_weights(const Cli& cli, const std::vector<nn::StateEntry>& entries);
+// Writes --export-safetensors (if given) with `metadata` (how to rebuild the model and prepare its
+// input: see scripts/check-in-pytorch), and says so.
+void export_weights(const Cli& cli, const std::vector<nn::StateEntry>& entries,
+                    const std::map<std::string, std::string>& metadata);
+
+// What a classifier's file says about itself, as metadata: the equivalent torch.nn.Sequential
+// ("pytorch_modules"), one example's shape ("input_shape": "1,28,28"), how the pixels are prepared
+// ("input_mean", "input_std": x = (pixel / 255 - mean) / std; 0 and 1 for raw pixels) and the
+// class names ("classes", comma-separated), and the program that wrote it.
+std::map<std::string, std::string> classifier_metadata(const char* program, nn::Sequential& model,
+                                                       const data::Dataset& data, const data::Standardization& scaling);
+// A language model's: its PyTorch module and arguments (LanguageModel::pytorch_module), the
+// alphabet ("alphabet": character i of this UTF-8 text is id i), and the program that wrote it.
+std::map<std::string, std::string> language_model_metadata(const char* program, const nn::LanguageModel& model,
+                                                           const data::TextCorpus& corpus);
+
+}  // namespace dl::train
