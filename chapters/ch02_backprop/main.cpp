@@ -116,6 +116,7 @@ int run(int argc, const char* const argv[]) {
               << " examples/s (best epoch)\n";
     train::run_inspect_options(cli, model, fashion.test);
     train::export_weights(cli, nn::state_dict(model), train::classifier_metadata(program, model, fashion.test, scaling));
+    train::export_logits(cli, model, fashion.test);
     runs.set("fashion", util::Json::object().set("test_accuracy", test.accuracy).set("epochs", epochs));
 
     util::Json summary = train::summary_header(program, opt);

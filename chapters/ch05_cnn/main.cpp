@@ -130,6 +130,7 @@ int run(int argc, const char* const argv[]) {
               << " examples/s (best epoch), " << util::format_fixed(seconds, 1) << " s of training\n";
     train::run_inspect_options(cli, model, fashion.test);
     train::export_weights(cli, nn::state_dict(model), train::classifier_metadata(program, model, fashion.test, scaling));
+    train::export_logits(cli, model, fashion.test);
 
     train::CommonOptions used = opt;   // the settings as run: --quick caps the epochs
     used.epochs = epochs;

@@ -180,6 +180,7 @@ int run(int argc, const char* const argv[]) {
     train::import_weights(cli, model.state_dict());
     const auto history = train::train_with_samples(model, corpus, opt, run, fit, kind, out, rng);
     train::export_weights(cli, model.state_dict(), train::language_model_metadata(program, model, corpus));
+    train::export_logits(cli, model, corpus);
     util::Json summary = train::report_language_model(program, opt, run, history, model, corpus);
     summary.set("cell", model_options.cell).set("hidden", static_cast<std::int64_t>(model_options.hidden));
     summary.set("embed", static_cast<std::int64_t>(model_options.embed)).set("layers", static_cast<std::int64_t>(model_options.layers));

@@ -1,8 +1,11 @@
 #include "dl/train/exchange.hpp"
 
 #include "dl/error.hpp"
+#include "dl/data/batches.hpp"
 #include "dl/util/files.hpp"
+#include "dl/util/safetensors.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <sstream>
@@ -15,7 +18,9 @@ void add_exchange_options(Cli& cli) {
         ("export-safetensors", po::value<std::string>()->default_value(""),
          "after training, write the model to this safetensors file, under PyTorch's names (see scripts/check-in-pytorch)")
         ("import-safetensors", po::value<std::string>()->default_value(""),
-         "before training, load the model's weights from this safetensors file (with --epochs 0: evaluate them)");
+         "before training, load the model's weights from this safetensors file (with --epochs 0: evaluate them)")
+        ("export-logits", po::value<std::string>()->default_value(""),
+         "after training, write the model's logits on the test images (the start of the text) to this safetensors file");
 }
 
 void check_exchange_options(const Cli& cli) {
@@ -23,12 +28,49 @@ void check_exchange_options(const Cli& cli) {
     if (!in.empty() && !cli.common().resume.empty())
         DL_THROW(UsageError, "--import-safetensors and --resume both set the model's weights: give one of them");
     if (!in.empty()) util::read_whole_file(in, "safetensors file");   // refused now, not after a long build-up
-    if (!out.empty()) {
-        const std::filesystem::path path(out);
+    for (const char* option : {"export-safetensors", "export-logits"}) {
+        const std::filesystem::path path(cli.get<std::string>(option));
+        if (path.empty()) continue;
         if (std::filesystem::is_directory(path))
-            DL_THROW(UsageError, "--export-safetensors " << out << " is a directory: name the file to write");
-        util::check_writable_directory(path.has_parent_path() ? path.parent_path() : ".", "--export-safetensors");
+            DL_THROW(UsageError, "--" << option << ' ' << path.string() << " is a directory: name the file to write");
+        util::check_writable_directory(path.has_parent_path() ? path.parent_path() : ".", std::string("--") + option);
     }
+}
+
+void export_logits(const Cli& cli, nn::Sequential& model, const data::Dataset& test) {
+    const std::string path = cli.get<std::string>("export-logits");
+    if (path.empty()) return;
+    util::Safetensors file;
+    data::BatchIterator batches(test.size(), 256);
+    Tensor x, logits;
+    std::vector<int> labels;
+    std::size_t row = 0;
+    for (auto idx = batches.next(); !idx.empty(); idx = batches.next()) {
+        data::gather(x, labels, test, idx);
+        const Tensor& out = model.forward(x, nn::Mode::eval);
+        if (logits.size() == 0) logits = Tensor({test.size(), out.dim(1)});
+        std::copy(out.begin(), out.end(), logits.row(row).begin());
+        row += idx.size();
+    }
+    file.tensors.push_back({"logits", std::move(logits)});
+    util::write_safetensors(path, file);
+    std::cout << "wrote the logits of " << test.size() << " test images to " << path << '\n';
+}
+
+void export_logits(const Cli& cli, nn::LanguageModel& model, const data::TextCorpus& corpus) {
+    const std::string path = cli.get<std::string>("export-logits");
+    if (path.empty()) return;
+    const std::size_t T = model.context() > 0 ? std::min<std::size_t>(125, model.context()) : 125;
+    const std::size_t W = (1000 + T - 1) / T;
+    DL_CHECK(corpus.ids.size() >= W * T, "--export-logits needs a text of at least " << W * T << " characters");
+    const std::span<const int> ids(corpus.ids.data(), W * T);
+    util::Safetensors file;
+    Tensor id_values({W, T});
+    std::copy(ids.begin(), ids.end(), id_values.begin());
+    file.tensors.push_back({"ids", std::move(id_values)});
+    file.tensors.push_back({"logits", model.forward(ids, W, T, /*carry=*/false)});
+    util::write_safetensors(path, file);
+    std::cout << "wrote the logits of " << W * T << " positions to " << path << '\n';
 }
 
 void import_weights(const Cli& cli, const std::vector<nn::StateEntry>& entries) {

@@ -17,7 +17,8 @@
 
 namespace dl::train {
 
-// --export-safetensors FILE and --import-safetensors FILE, among the chapter's options.
+// --export-safetensors FILE, --import-safetensors FILE and --export-logits FILE, among the
+// chapter's options.
 void add_exchange_options(Cli& cli);
 // Before anything is written: refuses --import-safetensors with --resume (both would set the
 // weights), a file to import that cannot be read, and a file to export that could not be written.
@@ -28,6 +29,15 @@ void import_weights(const Cli& cli, const std::vector<nn::StateEntry>& entries);
 // input: see scripts/check-in-pytorch), and says so.
 void export_weights(const Cli& cli, const std::vector<nn::StateEntry>& entries,
                     const std::map<std::string, std::string>& metadata);
+
+// --export-logits FILE (if given): what the model computes, for a check against PyTorch with the
+// same weights (scripts/check-in-pytorch), as a safetensors file. A classifier's: "logits"
+// [N, classes] for the N test images in the test file's order (the first N, with --quick).
+void export_logits(const Cli& cli, nn::Sequential& model, const data::Dataset& test);
+// A language model's: "ids" [W, T] (W windows of T characters from the start of the text, as
+// floats; T = 125, or the context if shorter, and W·T >= 1,000), each window from the zero state,
+// and "logits" [W·T, V].
+void export_logits(const Cli& cli, nn::LanguageModel& model, const data::TextCorpus& corpus);
 
 // What a classifier's file says about itself, as metadata: the equivalent torch.nn.Sequential
 // ("pytorch_modules"), one example's shape ("input_shape": "1,28,28"), how the pixels are prepared
