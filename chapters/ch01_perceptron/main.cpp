@@ -12,6 +12,7 @@
 #include "dl/nn/loss.hpp"
 #include "dl/nn/sequential.hpp"
 #include "dl/ops/perceptron.hpp"
+#include "dl/train/exchange.hpp"
 #include "dl/train/runs.hpp"
 #include "dl/util/progress.hpp"
 #include "dl/util/timer.hpp"
@@ -73,10 +74,12 @@ int run(int argc, const char* const argv[]) {
         ("classes", po::value<std::string>()->default_value("7,9"),
          "the two Fashion-MNIST classes to separate, as NEGATIVE,POSITIVE (7,9: sneaker vs ankle boot)")
         ("synthetic-points", po::value<int>()->default_value(400), "points in each synthetic set");
+    train::add_export_option(cli);
     if (!cli.parse(argc, argv)) return 0;
     const train::CommonOptions& opt = cli.common();
     // --save/--resume: a checkpoint per logistic regression (the perceptrons train again: seconds).
     train::Runs runs(program, opt, {"logistic-blobs", "logistic-xor", "logistic-fashion"});
+    train::check_exchange_options(cli);
     if (!opt.resume.empty() && opt.epochs == 0)
         DL_THROW(UsageError, "--epochs 0: " << program << " trains its perceptrons again when it resumes (they have no "
                                             "checkpoint): give --epochs as the saved run did");
@@ -115,6 +118,7 @@ int run(int argc, const char* const argv[]) {
             runs.fit_options(name, {.epochs = epochs, .batch_size = opt.batch_size, .progress = verbose},
                              std::to_string(tr.size()) + " training examples\n" + nn::summary(model));
         train::RunResult r{name, train::fit(model, loss, *optimizer, tr, va, fit, rng)};
+        train::export_run_weights(cli, name, nn::state_dict(model), train::classifier_metadata(program, model, te, {}));
         const auto test = train::evaluate(model, loss, te);
         r.test_accuracy = test.accuracy, r.test_loss = test.loss;
         return r;

@@ -14,6 +14,7 @@
 #include "dl/data/fashion_mnist.hpp"
 #include "dl/nn/loss.hpp"
 #include "dl/nn/models.hpp"
+#include "dl/train/exchange.hpp"
 #include "dl/train/runs.hpp"
 #include "dl/util/plot.hpp"
 #include "dl/util/progress.hpp"
@@ -140,12 +141,14 @@ int run(int argc, const char* const argv[]) {
         ("compare", po::value<std::string>()->default_value("all"),
          "optimizers to train the MLP with besides --optimizer: all, none, or a list such as sgd,momentum")
         ("hidden", po::value<int>()->default_value(128), "width of the MLP's hidden layer");
+    train::add_export_option(cli);
     if (!cli.parse(argc, argv)) return 0;
     const train::CommonOptions& opt = cli.common();
     const int hidden = cli.get<int>("hidden");
     if (hidden < 1) DL_THROW(UsageError, "--hidden must be at least 1, got " << hidden);
     const std::vector<std::string> compared = parse_compare(cli.get<std::string>("compare"), opt.optimizer);
     train::Runs runs(program, opt, compared);   // --save/--resume: a checkpoint per optimizer's run
+    train::check_exchange_options(cli);
     const int epochs = opt.quick ? std::min(opt.epochs, 2) : opt.epochs;
     const std::filesystem::path out = opt.out;
     const util::PlotMode plot_mode = util::parse_plot_mode(opt.plot);
@@ -159,7 +162,7 @@ int run(int argc, const char* const argv[]) {
     }
     data::ImageSplits fashion = data::load_image_dataset(
         {.data_dir = opt.data, .max_train = opt.quick ? 6000u : 0u, .max_test = opt.quick ? 2000u : 0u, .seed = opt.seed});
-    data::standardize(fashion);
+    const data::Standardization scaling = data::standardize(fashion);
 
     // 1. The paths.
     std::vector<util::ContourPicture> pictures;
@@ -226,6 +229,8 @@ int run(int argc, const char* const argv[]) {
             std::cout << "  skipped: " << name << " uses an exercise not written yet (" << e.what() << ")\n";
             continue;
         }
+        train::export_run_weights(cli, name, nn::state_dict(model),
+                                  train::classifier_metadata(program, model, fashion.test, scaling));
         const auto test = train::evaluate(model, loss, fashion.test);
         r.test_accuracy = test.accuracy, r.test_loss = test.loss;
         r.details.set("lr", lr)

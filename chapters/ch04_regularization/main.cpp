@@ -10,6 +10,7 @@
 #include "dl/nn/loss.hpp"
 #include "dl/nn/models.hpp"
 #include "dl/ops/augment.hpp"
+#include "dl/train/exchange.hpp"
 #include "dl/train/runs.hpp"
 #include "dl/util/plot.hpp"
 #include "dl/util/progress.hpp"
@@ -94,6 +95,7 @@ int run(int argc, const char* const argv[]) {
          "all, or some of none,weight_decay,dropout,batch_norm,early_stop,augment,all (comma-separated)")
         ("train-size", po::value<int>()->default_value(1000), "training images (a small set, to overfit)")
         ("hidden", po::value<int>()->default_value(512), "width of the two hidden layers");
+    train::add_export_option(cli);
     if (!cli.parse(argc, argv)) return 0;
     const train::CommonOptions& opt = cli.common();
     const int train_size = cli.get<int>("train-size"), hidden = cli.get<int>("hidden");
@@ -103,6 +105,7 @@ int run(int argc, const char* const argv[]) {
     std::vector<std::string> run_names;
     for (const Regime& r : chosen) run_names.push_back(r.name);
     train::Runs runs(program, opt, run_names);   // --save/--resume: a checkpoint per run
+    train::check_exchange_options(cli);
     const bool decays = std::any_of(chosen.begin(), chosen.end(), [](const Regime& r) { return r.weight_decay > 0; });
     if (decays && (opt.optimizer == "adamw" || opt.weight_decay > 0))
         DL_THROW(UsageError, "the weight_decay and all runs set the weight decay themselves (AdamW, λ = 0.05): "
@@ -189,6 +192,8 @@ int run(int argc, const char* const argv[]) {
             .set("final_val_accuracy", history.back().val_acc)
             .set("gap", s.gap)
             .set("test_accuracy", run.test_accuracy);
+        train::export_run_weights(cli, r.name, nn::state_dict(model),
+                                  train::classifier_metadata(program, model, fashion.test, standard));
         runs.add(std::move(run));
         summaries.push_back(s);
     }

@@ -71,7 +71,9 @@ std::string pytorch_modules(Sequential& model) {
         } else if (auto* dropout = dynamic_cast<Dropout*>(&layer)) {
             out << "Dropout(" << dropout->p() << ")";
         } else if (auto* logistic = dynamic_cast<Logistic*>(&layer)) {
-            out << "Linear(" << logistic->w().value.size() << ", 1)";
+            // One linear unit and the sigmoid: two modules, so only as the last layer (the indices stay ours).
+            if (i + 1 != model.size()) DL_THROW(UsageError, "a Logistic layer has a PyTorch counterpart only as the last layer");
+            out << "Linear(" << logistic->w().value.size() << ", 1); Sigmoid()";
         } else if (layer.kind() == "Flatten" || layer.kind() == "ReLU" || layer.kind() == "Tanh" || layer.kind() == "Sigmoid") {
             out << layer.kind() << "()";
         } else {

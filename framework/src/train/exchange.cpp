@@ -1,6 +1,7 @@
 #include "dl/train/exchange.hpp"
 
 #include "dl/error.hpp"
+#include "dl/train/trainer.hpp"
 #include "dl/data/batches.hpp"
 #include "dl/util/files.hpp"
 #include "dl/util/safetensors.hpp"
@@ -11,6 +12,21 @@
 #include <sstream>
 
 namespace dl::train {
+
+namespace {
+// An option's value, or "" when the chapter does not take it.
+std::string option(const Cli& cli, const std::string& name) {
+    return cli.values().count(name) ? cli.get<std::string>(name) : std::string();
+}
+}  // namespace
+
+void add_export_option(Cli& cli) {
+    namespace po = boost::program_options;
+    cli.chapter_options().add_options()
+        ("export-safetensors", po::value<std::string>()->default_value(""),
+         "after training, write each run's model to this safetensors file with \"-<run>\" before its extension, under "
+         "PyTorch's names");
+}
 
 void add_exchange_options(Cli& cli) {
     namespace po = boost::program_options;
@@ -24,21 +40,21 @@ void add_exchange_options(Cli& cli) {
 }
 
 void check_exchange_options(const Cli& cli) {
-    const std::string in = cli.get<std::string>("import-safetensors"), out = cli.get<std::string>("export-safetensors");
+    const std::string in = option(cli, "import-safetensors");
     if (!in.empty() && !cli.common().resume.empty())
         DL_THROW(UsageError, "--import-safetensors and --resume both set the model's weights: give one of them");
     if (!in.empty()) util::read_whole_file(in, "safetensors file");   // refused now, not after a long build-up
-    for (const char* option : {"export-safetensors", "export-logits"}) {
-        const std::filesystem::path path(cli.get<std::string>(option));
+    for (const std::string name : {"export-safetensors", "export-logits"}) {
+        const std::filesystem::path path(option(cli, name));
         if (path.empty()) continue;
         if (std::filesystem::is_directory(path))
-            DL_THROW(UsageError, "--" << option << ' ' << path.string() << " is a directory: name the file to write");
-        util::check_writable_directory(path.has_parent_path() ? path.parent_path() : ".", std::string("--") + option);
+            DL_THROW(UsageError, "--" << name << ' ' << path.string() << " is a directory: name the file to write");
+        util::check_writable_directory(path.has_parent_path() ? path.parent_path() : ".", "--" + name);
     }
 }
 
 void export_logits(const Cli& cli, nn::Sequential& model, const data::Dataset& test) {
-    const std::string path = cli.get<std::string>("export-logits");
+    const std::string path = option(cli, "export-logits");
     if (path.empty()) return;
     util::Safetensors file;
     data::BatchIterator batches(test.size(), 256);
@@ -58,7 +74,7 @@ void export_logits(const Cli& cli, nn::Sequential& model, const data::Dataset& t
 }
 
 void export_logits(const Cli& cli, nn::LanguageModel& model, const data::TextCorpus& corpus) {
-    const std::string path = cli.get<std::string>("export-logits");
+    const std::string path = option(cli, "export-logits");
     if (path.empty()) return;
     const std::size_t T = model.context() > 0 ? std::min<std::size_t>(125, model.context()) : 125;
     const std::size_t W = (1000 + T - 1) / T;
@@ -74,7 +90,7 @@ void export_logits(const Cli& cli, nn::LanguageModel& model, const data::TextCor
 }
 
 void import_weights(const Cli& cli, const std::vector<nn::StateEntry>& entries) {
-    const std::string in = cli.get<std::string>("import-safetensors");
+    const std::string in = option(cli, "import-safetensors");
     if (in.empty()) return;
     nn::import_safetensors(entries, in);
     std::cout << "loaded " << entries.size() << " tensors from " << in << '\n';
@@ -82,11 +98,20 @@ void import_weights(const Cli& cli, const std::vector<nn::StateEntry>& entries) 
 
 void export_weights(const Cli& cli, const std::vector<nn::StateEntry>& entries,
                     const std::map<std::string, std::string>& metadata) {
-    const std::string out = cli.get<std::string>("export-safetensors");
+    const std::string out = option(cli, "export-safetensors");
     if (out.empty()) return;
     nn::export_safetensors(entries, metadata, out);
     std::cout << "wrote " << entries.size() << " tensors to " << out
               << " (in Python: safetensors.torch.load_file; see scripts/check-in-pytorch)\n";
+}
+
+void export_run_weights(const Cli& cli, const std::string& run, const std::vector<nn::StateEntry>& entries,
+                        const std::map<std::string, std::string>& metadata) {
+    const std::string file = option(cli, "export-safetensors");
+    if (file.empty()) return;
+    const std::string out = run_checkpoint_path(file, run);
+    nn::export_safetensors(entries, metadata, out);
+    std::cout << "  wrote " << entries.size() << " tensors to " << out << '\n';
 }
 
 std::map<std::string, std::string> classifier_metadata(const char* program, nn::Sequential& model,

@@ -5,7 +5,7 @@
 //   ours                                    PyTorch
 //   Sequential layer i: Dense, Conv2D       i.weight, i.bias        (nn.Linear, nn.Conv2d: the same layout)
 //                       BatchNorm           i.weight, i.bias (γ, β), i.running_mean, i.running_var
-//                       Logistic            i.weight [1, in], i.bias [1]   (nn.Linear(in, 1))
+//                       Logistic            i.weight [1, in], i.bias [1]   (nn.Linear(in, 1), then nn.Sigmoid)
 //   RecurrentLm         embedding.weight; lstm.weight_ih_lK, lstm.weight_hh_lK (our W = [W_ih | W_hh]
 //                       split by columns), lstm.bias_ih_lK (our b) and lstm.bias_hh_lK (zeros: the
 //                       gates only ever see the sum); out.weight, out.bias   ("rnn." for a vanilla RNN)

@@ -20,9 +20,17 @@ namespace dl::train {
 // --export-safetensors FILE, --import-safetensors FILE and --export-logits FILE, among the
 // chapter's options.
 void add_exchange_options(Cli& cli);
+// --export-safetensors FILE alone, for the chapters that train several models (1, 3 and 4): each
+// run's model goes to FILE with "-<run>" before its extension, as their checkpoints do
+// (run_checkpoint_path: runs/m.safetensors → runs/m-dropout.safetensors). With several models
+// there is no one model to import into: those chapters take no --import-safetensors.
+void add_export_option(Cli& cli);
 // Before anything is written: refuses --import-safetensors with --resume (both would set the
 // weights), a file to import that cannot be read, and a file to export that could not be written.
 void check_exchange_options(const Cli& cli);
+// Writes run `run`'s model to its file of --export-safetensors (if given), and says so.
+void export_run_weights(const Cli& cli, const std::string& run, const std::vector<nn::StateEntry>& entries,
+                        const std::map<std::string, std::string>& metadata);
 // Loads --import-safetensors (if given) into the model's entries, and says so.
 void import_weights(const Cli& cli, const std::vector<nn::StateEntry>& entries);
 // Writes --export-safetensors (if given) with `metadata` (how to rebuild the model and prepare its
@@ -40,7 +48,7 @@ void export_logits(const Cli& cli, nn::Sequential& model, const data::Dataset& t
 void export_logits(const Cli& cli, nn::LanguageModel& model, const data::TextCorpus& corpus);
 
 // What a classifier's file says about itself, as metadata: the equivalent torch.nn.Sequential
-// ("pytorch_modules"), one example's shape ("input_shape": "1,28,28"), how the pixels are prepared
+// ("pytorch_modules"; a Logistic layer, which must be the last, is "Linear(n, 1); Sigmoid()"), one example's shape ("input_shape": "1,28,28"), how the pixels are prepared
 // ("input_mean", "input_std": x = (pixel / 255 - mean) / std; 0 and 1 for raw pixels) and the
 // class names ("classes", comma-separated), and the program that wrote it.
 std::map<std::string, std::string> classifier_metadata(const char* program, nn::Sequential& model,
