@@ -106,7 +106,13 @@ const TensorT<T>& TapeModelT<T>::forward(const TensorT<T>& X, Mode mode) {
     if (mode == Mode::eval) evaluation.emplace();
     input_ = Var<T>(X, this->input_grad_needed());
     output_ = forward_(input_, params_);
-    if (mode == Mode::train) recorded_ops_ = count_ops(output_);
+    // The graph follows from the input's shape and whether it needs a gradient, not from its numbers:
+    // walk it again only when one of those changes, not on every training step.
+    if (mode == Mode::train && (X.shape() != counted_shape_ || input_.requires_grad() != counted_with_grad_)) {
+        recorded_ops_ = count_ops(output_);
+        counted_shape_ = X.shape();
+        counted_with_grad_ = input_.requires_grad();
+    }
     return output_.value();
 }
 

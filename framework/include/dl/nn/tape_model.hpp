@@ -64,6 +64,8 @@ private:
     Var<T> input_, output_;
     TensorT<T> dX_;
     std::size_t recorded_ops_ = 0;
+    Shape counted_shape_;   // the input recorded_ops_ was counted for
+    bool counted_with_grad_ = false;
 };
 using TapeModel = TapeModelT<float>;
 
