@@ -29,6 +29,7 @@
 
 #include <cmath>
 #include <iostream>
+#include <numeric>
 
 using namespace dl;
 namespace po = boost::program_options;
@@ -52,14 +53,18 @@ std::pair<util::Json, std::string> scalar_engine() {
             chapter8::value_graph_dot(o, names)};
 }
 
+// The first n examples of d as a batch X [n, ...] and its labels.
+void first_examples(Tensor& X, std::vector<int>& labels, const data::Dataset& d, std::size_t n) {
+    std::vector<std::size_t> first(n);
+    std::iota(first.begin(), first.end(), std::size_t{0});
+    data::gather(X, labels, d, first);
+}
+
 // 2. The first training batch through the tape and through the hand-written layers, same weights.
 double check_mlp_batch(nn::TapeModel& tape, nn::Loss& loss, const data::Dataset& train, std::size_t batch) {
-    const std::size_t n = std::min(batch, train.size());
-    Shape shape = train.example_shape();
-    shape.insert(shape.begin(), n);
-    Tensor X(shape);
-    std::copy(train.x.begin(), train.x.begin() + static_cast<std::ptrdiff_t>(X.size()), X.begin());
-    const std::span<const int> labels(train.labels.data(), n);
+    Tensor X;
+    std::vector<int> labels;
+    first_examples(X, labels, train, std::min(batch, train.size()));
     auto step = [&](nn::LayerT<float>& model) {
         loss.forward(model.forward(X, nn::Mode::train), labels);
         model.backward(loss.backward());
@@ -70,12 +75,14 @@ double check_mlp_batch(nn::TapeModel& tape, nn::Loss& loss, const data::Dataset&
 // One step's graph for the picture (DOT text): a batch of 4 through the MLP and the loss.
 std::string mlp_step_graph(nn::Sequential& source, nn::Activation activation, const data::Dataset& train) {
     const std::size_t n = 4, pixels = train.x.size() / train.size();
-    Tensor X({n, pixels});
-    std::copy(train.x.begin(), train.x.begin() + static_cast<std::ptrdiff_t>(n * pixels), X.begin());
+    Tensor X;
+    std::vector<int> labels;
+    first_examples(X, labels, train, n);
+    X.reshape({n, pixels});   // rows: mlp_through_tape takes x as it is, so the box named images is x
     const std::vector<Var<float>> params = nn::borrow_parameters(source.parameters());
     const Var<float> x(X);
     const Var<float> loss = softmax_cross_entropy(
-        nn::mlp_through_tape(x, std::span<const Var<float>>(params), activation), std::span<const int>(train.labels.data(), n));
+        nn::mlp_through_tape(x, std::span<const Var<float>>(params), activation), std::span<const int>(labels));
     std::map<const void*, std::string> names = {{x.node(), "images"}};
     for (std::size_t k = 0; k < params.size(); ++k)
         names[params[k].node()] = (k % 2 == 0 ? "W" : "b") + std::to_string(k / 2 + 1);
