@@ -115,9 +115,7 @@ int run(int argc, const char* const argv[]) {
     const util::PlotMode plot_mode = util::parse_plot_mode(opt.plot);
 
     // Check everything that can fail on bad input before writing to --out.
-    optim::make_optimizer(opt.optimizer_options());
-    data::ImageSplits fashion = data::load_image_dataset(
-        {.data_dir = opt.data, .max_train = opt.quick ? 6000u : 0u, .max_test = opt.quick ? 2000u : 0u, .seed = opt.seed});
+    data::ImageSplits fashion = train::check_optimizer_and_load_images(opt);
     const data::Standardization standard = data::standardize(fashion);
     // The first train_size images of the (already shuffled) training set.
     std::vector<std::size_t> first(std::min<std::size_t>(static_cast<std::size_t>(train_size), fashion.train.size()));

@@ -202,9 +202,7 @@ int run(int argc, const char* const argv[]) {
     const util::PlotMode plot_mode = util::parse_plot_mode(opt.plot);
 
     // Check everything that can fail on bad input before writing to --out.
-    optim::make_optimizer(opt.optimizer_options());
-    data::ImageSplits fashion = data::load_image_dataset(
-        {.data_dir = opt.data, .max_train = opt.quick ? 6000u : 0u, .max_test = opt.quick ? 2000u : 0u, .seed = opt.seed});
+    data::ImageSplits fashion = train::check_optimizer_and_load_images(opt);
     data::standardize(fashion);
     std::optional<data::TextCorpus> corpus;
     if (lm_steps > 0) corpus = data::text_or_bible(cli.get<std::string>("text"));

@@ -22,6 +22,12 @@ std::size_t count_correct(const std::vector<int>& predicted, std::span<const int
     return correct;
 }
 
+data::ImageSplits check_optimizer_and_load_images(const train::CommonOptions& common) {
+    optim::make_optimizer(common.optimizer_options());
+    return data::load_image_dataset({.data_dir = common.data, .max_train = common.quick ? 6000u : 0u,
+                                     .max_test = common.quick ? 2000u : 0u, .seed = common.seed});
+}
+
 Evaluation evaluate(nn::Sequential& model, nn::Loss& loss, const data::Dataset& data, std::size_t batch_size) {
     DL_CHECK(data.size() > 0, "evaluate: the dataset '" << data.name << "' is empty");
     data::BatchIterator batches(data.size(), batch_size);

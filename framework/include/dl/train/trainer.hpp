@@ -3,6 +3,7 @@
 // train_step() of the model (dl/train/step.hpp) inside the shared loop (dl/train/loop.hpp).
 
 #include "dl/data/dataset.hpp"
+#include "dl/data/fashion_mnist.hpp"
 #include "dl/nn/loss.hpp"
 #include "dl/nn/sequential.hpp"
 #include "dl/optim/optimizer.hpp"
@@ -53,6 +54,11 @@ std::string run_checkpoint_path(const std::string& file, const std::string& run)
 FitOptions with_run_checkpoints(FitOptions options, const train::CommonOptions& common, const std::string& run,
                                 const std::string& kind);
 void check_run_checkpoints(const train::CommonOptions& common, const std::vector<std::string>& runs);
+
+// What chapters 2, 4 and 8 check and load before they write to --out: the optimizer options
+// (make_optimizer throws UsageError naming a bad one), then the image dataset of --data split with
+// --seed, with --quick its first 6,000 training and 2,000 test images.
+data::ImageSplits check_optimizer_and_load_images(const train::CommonOptions& common);
 
 // Loss and accuracy over a dataset, in batches, in eval mode.
 Evaluation evaluate(nn::Sequential& model, nn::Loss& loss, const data::Dataset& data, std::size_t batch_size = 256);
