@@ -7,7 +7,6 @@
 
 #include <iostream>
 #include <sstream>
-#include <unordered_set>
 #include <vector>
 
 extern char** environ;
@@ -49,21 +48,20 @@ std::string value_graph_dot(const Value& root, const std::map<const void*, std::
 }
 
 std::string tape_graph_dot(const Var<float>& root, const std::map<const void*, std::string>& names) {
+    std::vector<Var<float>> nodes;
+    for_each_node(root, [&nodes](const Var<float>& v) { nodes.push_back(v); });
     std::ostringstream dot;
     dot << header;
-    std::unordered_set<const void*> seen{root.node()};
-    std::vector<Var<float>> stack{root};
-    while (!stack.empty()) {
-        const Var<float> v = stack.back();
-        stack.pop_back();
-        const auto name = names.find(v.node());
-        const std::string label = name != names.end() ? name->second : v.is_leaf() ? "constant" : v.op();
-        dot << "  " << node_id(v.node()) << " [label=\"{" << label << " | " << shape_text(v.shape()) << "}\""
-            << (v.is_leaf() ? ", style=filled, fillcolor=\"#dde8f5\"" : "") << "];\n";
-        for (const Var<float>& in : v.inputs()) {
-            dot << "  " << node_id(in.node()) << " -> " << node_id(v.node()) << ";\n";
-            if (seen.insert(in.node()).second) stack.push_back(in);
-        }
+    // Output first, each node before its inputs (for_each_node's order reversed): dot's layout
+    // follows the order it reads, and this one draws the pictures in docs/figures (leaves first
+    // lays chapter 7's block out otherwise).
+    for (auto v = nodes.rbegin(); v != nodes.rend(); ++v) {
+        const auto name = names.find(v->node());
+        const std::string label = name != names.end() ? name->second : v->is_leaf() ? "constant" : v->op();
+        dot << "  " << node_id(v->node()) << " [label=\"{" << label << " | " << shape_text(v->shape()) << "}\""
+            << (v->is_leaf() ? ", style=filled, fillcolor=\"#dde8f5\"" : "") << "];\n";
+        for (const Var<float>& in : v->inputs())
+            dot << "  " << node_id(in.node()) << " -> " << node_id(v->node()) << ";\n";
     }
     dot << "}\n";
     return dot.str();

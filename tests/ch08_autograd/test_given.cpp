@@ -1,5 +1,6 @@
 // The tape's given plumbing, which works before any exercise is written: broadcasting's index
-// arithmetic, recording and NoGrad, borrowed leaves, and the operations that only move data.
+// arithmetic, recording and NoGrad, the walk over a graph, borrowed leaves, and the operations that
+// only move data.
 #include "dl/ops/tape_ops.hpp"
 #include "dl/testing/random.hpp"
 #include "dl/testing/require_close.hpp"
@@ -7,6 +8,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <vector>
 
 using namespace dl;
@@ -48,6 +50,28 @@ TEST_CASE("the tape: record keeps inputs only when one requires a gradient, and 
         CHECK(scale(w, 3.0).inputs().empty());
     }
     CHECK(grad_enabled());
+}
+
+TEST_CASE("the tape: for_each_node visits every node once, each after its inputs, and walks a deep chain",
+          "[ch08][infra]") {
+    auto both = [](const VarD& p, const VarD& q) { return record<double>(TensorD({2}), {p, q}, {}, "both"); };
+    const VarD a(TensorD({2}), true), c(TensorD({2}));
+    const VarD b = scale(a, 2.0);
+    const VarD y = both(both(b, b), both(b, c));   // b used three times, c a constant
+    std::vector<const TapeNode<double>*> order;
+    for_each_node(y, [&](const VarD& v) {
+        for (const VarD& in : v.inputs())
+            CHECK(std::find(order.begin(), order.end(), in.node()) != order.end());   // its inputs came first
+        CHECK(std::find(order.begin(), order.end(), v.node()) == order.end());        // once
+        order.push_back(v.node());
+    });
+    CHECK(order.size() == 6);   // a, b, c, both(b, b), both(b, c), y
+    CHECK(order.back() == y.node());
+    VarD chain = a;
+    for (int i = 0; i < 100000; ++i) chain = scale(chain, 1.0);
+    std::size_t nodes = 0;
+    for_each_node(chain, [&](const VarD&) { ++nodes; });
+    CHECK(nodes == 100001);
 }
 
 TEST_CASE("the tape: a borrowed leaf reads its owner's storage, and refuses a gradient of another shape", "[ch08][infra]") {

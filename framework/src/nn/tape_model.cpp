@@ -2,7 +2,6 @@
 
 #include <cmath>
 #include <optional>
-#include <unordered_set>
 
 namespace dl::nn {
 
@@ -84,16 +83,8 @@ namespace {
 // The operations recorded in y's graph (its nodes that have inputs; the leaves are not counted).
 template <class T>
 std::size_t count_ops(const Var<T>& y) {
-    std::unordered_set<const TapeNode<T>*> seen{y.node()};
-    std::vector<Var<T>> stack{y};
     std::size_t ops = 0;
-    while (!stack.empty()) {
-        const Var<T> v = std::move(stack.back());
-        stack.pop_back();
-        ops += v.is_leaf() ? 0 : 1;
-        for (const Var<T>& in : v.inputs())
-            if (seen.insert(in.node()).second) stack.push_back(in);
-    }
+    for_each_node(y, [&ops](const Var<T>& v) { ops += v.is_leaf() ? 0 : 1; });
     return ops;
 }
 

@@ -30,6 +30,7 @@
 #include <span>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -180,6 +181,27 @@ void backward(const Var<T>& y) {
 // results are recorded Vars that can be differentiated again. Zeros for an x that y does not use.
 template <class T>
 std::vector<Var<T>> grad(const Var<T>& y, const std::vector<Var<T>>& xs, bool create_graph = false);
+
+// ---- Walking a graph -----------------------------------------------------------------------------
+// Calls visit(v) once for each node y depends on, y included, each after all of its inputs
+// (topological order, y last), following every input. Iterative, so a graph of any depth is fine.
+// For counting and drawing a graph: the sweep orders its own nodes, following only the inputs that
+// require a gradient.
+template <class T, class Visit>
+void for_each_node(const Var<T>& y, Visit visit) {
+    std::unordered_set<const TapeNode<T>*> seen{y.node()};
+    std::vector<std::pair<const Var<T>*, std::size_t>> stack{{&y, 0}};   // a node, its next input
+    while (!stack.empty()) {
+        auto& [var, next] = stack.back();
+        if (next < var->inputs().size()) {
+            const Var<T>& in = var->inputs()[next++];
+            if (seen.insert(in.node()).second) stack.emplace_back(&in, 0);
+        } else {
+            visit(*var);
+            stack.pop_back();
+        }
+    }
+}
 
 // ---- Var's plumbing ------------------------------------------------------------------------------
 template <class T>
