@@ -59,6 +59,9 @@ Gradients<T> reverse_sweep(const Var<T>& y, const Var<T>& dy, bool create_graph)
             auto [slot, fresh] = grads.try_emplace(in.node(), dx[i]);
             if (!fresh) accumulate(slot->second, dx[i]);
         }
+        // Passed on to the inputs, an inner node's gradient is not read again: free it now rather
+        // than at the end, so a long graph's gradients are not all alive at once. The leaves' stay.
+        grads.erase(var.node());
     }
     return grads;
 }

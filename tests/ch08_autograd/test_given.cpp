@@ -88,6 +88,12 @@ TEST_CASE("the tape: backward(y) refuses a y of more than one element, and says 
     CHECK_THROWS_WITH(backward(scale(w, 2.0)), Catch::Contains("backward(y, dy)"));
 }
 
+TEST_CASE("the tape: grad(y, xs) refuses an x that is not a leaf, and names its op", "[ch08][infra]") {
+    const VarD a(TensorD({1}, 2.0), true);
+    const VarD b = scale(a, 2.0);
+    CHECK_THROWS_WITH(grad(scale(b, 3.0), {a, b}), Catch::Contains("leaves") && Catch::Contains("scale"));
+}
+
 TEST_CASE("the tape: split_heads, join_heads, columns, scale and reshape have the VJPs of their data moves",
           "[ch08][infra]") {
     using V = std::vector<VarD>;

@@ -159,7 +159,8 @@ void accumulate(Var<T>& into, const Var<T>& g) {
 }
 
 // ---- The reverse sweep (exercise: exercises/ch08_autograd/tape.cpp) ------------------------------
-// The gradient of Σ dy ⊙ y with respect to every node y depends on that requires one: node → Var.
+// The gradient of Σ dy ⊙ y with respect to every leaf y depends on that requires one: node → Var.
+// (A sweep may keep the inner nodes' gradients too; the reference frees each once it is passed on.)
 // dy has y's shape. create_graph: record the VJPs (the gradients can be differentiated again);
 // otherwise they run under NoGrad.
 template <class T>
@@ -177,7 +178,7 @@ void backward(const Var<T>& y) {
                                         << to_string(y.shape()) << ": give dy, backward(y, dy)");
     backward(y, TensorT<T>(y.shape(), T(1)));
 }
-// grad(): ∂y/∂x for each x (y one element), without touching any grad(); with create_graph the
+// grad(): ∂y/∂x for each leaf x (y one element), without touching any grad(); with create_graph the
 // results are recorded Vars that can be differentiated again. Zeros for an x that y does not use.
 template <class T>
 std::vector<Var<T>> grad(const Var<T>& y, const std::vector<Var<T>>& xs, bool create_graph = false);
@@ -237,6 +238,9 @@ void backward(const Var<T>& y, const TensorT<T>& dy) {
 template <class T>
 std::vector<Var<T>> grad(const Var<T>& y, const std::vector<Var<T>>& xs, bool create_graph) {
     DL_CHECK(y.value().size() == 1, "grad(y, xs) needs a one-element y (a loss), got shape " << to_string(y.shape()));
+    for (const Var<T>& x : xs)
+        DL_CHECK(x.is_leaf(), "grad(y, xs) takes leaves (made with requires_grad, or borrowed parameters), not the "
+                              "result of a " << x.op() << " op, whose gradient the sweep need not keep");
     Gradients<T> grads = reverse_sweep(y, Var<T>(TensorT<T>(y.shape(), T(1))), create_graph);
     std::vector<Var<T>> out;
     for (const Var<T>& x : xs) {
