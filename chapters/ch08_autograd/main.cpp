@@ -21,6 +21,7 @@
 #include "dl/ops/softmax_cross_entropy.hpp"
 #include "dl/ops/value.hpp"
 #include "dl/train/cli.hpp"
+#include "dl/train/exchange.hpp"
 #include "dl/train/lm_run.hpp"
 #include "dl/train/metrics.hpp"
 #include "dl/train/trainer.hpp"
@@ -183,6 +184,7 @@ int run(int argc, const char* const argv[]) {
         ("lm-width", po::value<std::size_t>()->default_value(64), "the Transformer's width C (4 heads)")
         ("lm-context", po::value<std::size_t>()->default_value(64), "the Transformer's context (and window)")
         ("text", po::value<std::string>()->default_value(""), "the Transformer's text (default: the King James Bible)");
+    train::add_export_option(cli);   // FILE-mlp.safetensors and FILE-transformer.safetensors
     if (!cli.parse(argc, argv)) return 0;
     const train::CommonOptions& opt = cli.common();
     const int hidden = cli.get<int>("hidden");
@@ -203,7 +205,8 @@ int run(int argc, const char* const argv[]) {
 
     // Check everything that can fail on bad input before writing to --out.
     data::ImageSplits fashion = train::check_optimizer_and_load_images(opt);
-    data::standardize(fashion);
+    const data::Standardization scaling = data::standardize(fashion);
+    train::check_exchange_options(cli);
     std::optional<data::TextCorpus> corpus;
     if (lm_steps > 0) corpus = data::text_or_bible(cli.get<std::string>("text"));
     train::MetricsCsv csv(out / "metrics.csv", /*with_run_column=*/false);
@@ -241,6 +244,8 @@ int run(int argc, const char* const argv[]) {
                                    std::to_string(fashion.train.size()) + " training images\n" + nn::summary(hand_written);
     const auto history = train::fit(model, loss, *optimizer, fashion.train, fashion.validation, fit_options, rng);
     const auto test = train::evaluate(model, loss, fashion.test);
+    train::export_run_weights(cli, "mlp", nn::state_dict(hand_written),
+                              train::classifier_metadata(program, hand_written, fashion.test, scaling));
     double best_rate = 0;
     for (const auto& m : history) best_rate = std::max(best_rate, m.examples_per_s);
     std::cout << "   test accuracy " << util::format_fixed(test.accuracy, 4) << ", " << tape.recorded_ops()
@@ -284,6 +289,8 @@ int run(int argc, const char* const argv[]) {
         const train::LmFitOptions lm_fit{.batching = "random", .clip_norm = lm.clip_norm, .schedule = lm.schedule};
         const std::string kind = train::checkpoint_kind(program, *corpus, lm_model);
         const auto lm_history = train::train_with_samples(lm_model, *corpus, lm, run, lm_fit, kind, lm.out, lm_rng);
+        train::export_run_weights(cli, "transformer", lm_model.state_dict(),
+                                  train::language_model_metadata(program, lm_model, *corpus));
         util::Json lm_summary = train::report_language_model(program, lm, run, lm_history, lm_model, *corpus);
         lm_summary.set("gradient_difference", lm_difference).set("layers", static_cast<std::int64_t>(lm_options.layers));
         lm_summary.set("width", static_cast<std::int64_t>(lm_options.width)).set("context", static_cast<std::int64_t>(lm_options.context));

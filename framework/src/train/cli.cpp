@@ -99,10 +99,11 @@ bool Cli::parse(int argc, const char* const argv[]) {
     check_numbers();
     auto& o = options_;
     // --epochs 0 evaluates weights from elsewhere: a checkpoint, or a safetensors file (dl/train/exchange.hpp).
-    const bool imported = values_.count("import-safetensors") && !values_.at("import-safetensors").as<std::string>().empty();
+    const bool takes_import = values_.count("import-safetensors") > 0;
+    const bool imported = takes_import && !values_.at("import-safetensors").as<std::string>().empty();
     if (o.epochs < 1 && !(o.epochs == 0 && (!o.resume.empty() || imported)))
-        DL_THROW(UsageError, "--epochs must be at least 1 (or 0 with --resume or --import-safetensors: evaluate the "
-                             "saved model), got " << o.epochs);
+        DL_THROW(UsageError, "--epochs must be at least 1 (or 0 with --resume" << (takes_import ? " or --import-safetensors" : "")
+                                                                             << ": evaluate the saved model), got " << o.epochs);
     if (batch_size_raw_ < 1) DL_THROW(UsageError, "--batch-size must be at least 1, got " << batch_size_raw_);
     o.batch_size = static_cast<std::size_t>(batch_size_raw_);
     if (!(o.lr > 0)) DL_THROW(UsageError, "--lr must be positive, got " << o.lr);
