@@ -7,8 +7,11 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <cmath>
+#include <string>
+
 using namespace dl;
-using Catch::Matchers::WithinAbs;
 using Catch::Matchers::WithinRel;
 
 TEST_CASE("ch02.dense_forward computes X Wt + b", "[ch02][exercise]") {
@@ -19,12 +22,29 @@ TEST_CASE("ch02.dense_forward computes X Wt + b", "[ch02][exercise]") {
         TensorD Y({n, out}, std::nan(""));   // poisoned: every element must be written
         dense_forward(Y, X, W, b);
         REQUIRE(Y.shape() == Shape{n, out});
+        // The expected Y, and what the two commonest slips give, to name the slip when Y is wrong.
+        TensorD expected({n, out}), without_bias({n, out});
         for (std::size_t r = 0; r < n; ++r)
             for (std::size_t j = 0; j < out; ++j) {
-                double z = b[j];
+                double z = 0;
                 for (std::size_t i = 0; i < in; ++i) z += X(r, i) * W(j, i);
-                CAPTURE(r, j, Y(r, j), z);
-                REQUIRE_THAT(Y(r, j), WithinRel(z, 1e-12) || WithinAbs(z, 1e-12));
+                without_bias(r, j) = z;
+                expected(r, j) = z + b[j];
+            }
+        const auto close = [](double a, double e) { return std::abs(a - e) <= 1e-12 * std::max(1.0, std::abs(e)); };
+        const auto all_close = [&](const TensorD& e) {
+            for (std::size_t k = 0; k < Y.size(); ++k)
+                if (!close(Y[k], e[k])) return false;
+            return true;
+        };
+        for (std::size_t r = 0; r < n; ++r)
+            for (std::size_t j = 0; j < out; ++j) {
+                if (close(Y(r, j), expected(r, j))) continue;
+                std::string hint;
+                if (std::isnan(Y(r, j))) hint = "; it was never written (each of the N x out outputs must be set)";
+                else if (all_close(without_bias)) hint = "; Y is X Wt without the bias: add b[j] to column j";
+                FAIL("Y(" << r << ", " << j << ") = " << Y(r, j) << ", expected " << expected(r, j)
+                          << " = b[j] + sum over i of X(r, i) * W(j, i)" << hint);
             }
     }
 }
@@ -56,6 +76,17 @@ TEST_CASE("ch02.dense_backward accumulates the parameter gradients", "[ch02][exe
     dense_backward(dX, dW1, db1, dY, X, W);
     dense_backward(dX, dW2, db2, dY, X, W);
     dense_backward(dX, dW2, db2, dY, X, W);
+    // Overwriting instead of adding leaves the second pass's gradients equal to the first's.
+    const auto as_one_call = [](const TensorD& twice, const TensorD& once) {
+        return std::abs(twice[0] - once[0]) <= 1e-12 * std::abs(once[0]);
+    };
+    const std::string overwritten = as_one_call(dW2, dW1) && as_one_call(db2, db1) ? "dW and db"
+                                    : as_one_call(dW2, dW1)                         ? "dW"
+                                    : as_one_call(db2, db1)                         ? "db"
+                                                                                    : "";
+    INFO((overwritten.empty() ? std::string("two calls without zeroing must give twice one call's dW and db")
+                              : overwritten + " after two calls equal one call's: dense_backward must add into them (+=), "
+                                              "not assign them (the optimizer zeroes them between steps)"));
     for (std::size_t i = 0; i < dW1.size(); ++i) REQUIRE_THAT(dW2[i], WithinRel(2 * dW1[i], 1e-12));
     for (std::size_t i = 0; i < db1.size(); ++i) REQUIRE_THAT(db2[i], WithinRel(2 * db1[i], 1e-12));
 }

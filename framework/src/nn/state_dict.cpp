@@ -95,13 +95,16 @@ void export_safetensors(const std::vector<StateEntry>& entries, std::map<std::st
 std::map<std::string, std::string> import_safetensors(const std::vector<StateEntry>& entries,
                                                       const std::filesystem::path& path) {
     const util::Safetensors file = util::read_safetensors(path);
+    const auto writer = file.metadata.find("program");
+    const std::string other_model = writer != file.metadata.end() ? ": it was written by " + writer->second + ", for its model"
+                                                                  : ": was it exported from another model?";
     std::set<std::string> expected;
     for (const auto& e : entries) {
         expected.insert(e.name);
         const Tensor* t = file.find(e.name);
         if (t == nullptr)
             DL_THROW(DataError, path.string() << ": no tensor '" << e.name << "' (of shape " << to_string(e.shape)
-                                              << "), which this model needs: was it exported from another model?");
+                                              << "), which this model needs" << other_model);
         if (t->shape() != e.shape)
             DL_THROW(DataError, path.string() << ": tensor '" << e.name << "' has shape " << to_string(t->shape())
                                               << ", this model's is " << to_string(e.shape)
@@ -110,7 +113,7 @@ std::map<std::string, std::string> import_safetensors(const std::vector<StateEnt
     for (const auto& t : file.tensors)
         if (!expected.count(t.name))
             DL_THROW(DataError, path.string() << ": tensor '" << t.name
-                                              << "' is not one of this model's: was it exported from another model?");
+                                              << "' is not one of this model's" << other_model);
     for (const auto& e : entries) e.set(*file.find(e.name));
     return file.metadata;
 }

@@ -1,5 +1,7 @@
 #include "dl/train/metrics.hpp"
 
+#include <algorithm>
+
 #include "dl/error.hpp"
 
 #include <iomanip>
@@ -28,6 +30,11 @@ void MetricsCsv::write(const EpochMetrics& m, const std::string& run) {
 bool plot_training_curves(const std::vector<RunHistory>& runs, const std::filesystem::path& png,
                           util::PlotMode mode, const std::string& title, const std::string& csv_hint,
                           bool by_step) {
+    // An imported model evaluated as it is (--epochs 0) has one row at 0 and no training to draw.
+    const bool trained = std::any_of(runs.begin(), runs.end(), [by_step](const RunHistory& r) {
+        return std::any_of(r.epochs.begin(), r.epochs.end(), [by_step](const EpochMetrics& e) { return (by_step ? e.step : e.epoch) > 0; });
+    });
+    if (!trained) return false;
     const char* x_label = by_step ? "step" : "epoch";
     util::Panel loss{"loss", x_label, "loss", {}}, acc{"accuracy", x_label, "accuracy", {}};
     for (const auto& r : runs) {
