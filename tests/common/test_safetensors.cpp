@@ -100,6 +100,9 @@ TEST_CASE("safetensors: a malformed file is refused with what is wrong", "[commo
     CHECK_THAT(refusal(std::string("\xff\xff\xff\xff\xff\xff\xff\x7f", 8) + "{}"), Catch::Contains("header of"));
     CHECK_THAT(refusal(file_of(R"({"W":{"dtype":"F32",,})", "")), Catch::Contains("not valid JSON at byte 28"));
     CHECK_THAT(refusal(file_of("[1, 2]", "")), Catch::Contains("not a JSON object"));
+    // Well-formed JSON that no double holds (found by the fuzzer).
+    CHECK_THAT(refusal(file_of(R"({"W":{"dtype":"F32","shape":[333e3333],"data_offsets":[0,8]}})", floats({1, 2}))),
+               Catch::Contains("cannot be read") && Catch::Contains("overflow"));
     CHECK_THAT(refusal(file_of(R"({"W":{"dtype":"F16","shape":[2],"data_offsets":[0,4]}})", "xxxx")),
                Catch::Contains("'W'") && Catch::Contains("F16") && Catch::Contains(".float()"));
     CHECK_THAT(refusal(file_of(R"({"W":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})", floats({1, 2}))),

@@ -118,6 +118,8 @@ Safetensors decode_safetensors(std::string_view bytes, const std::string& source
         header = nlohmann::json::parse(text.begin(), text.end());
     } catch (const nlohmann::json::parse_error& e) {
         DL_THROW(DataError, source << ": the header is not valid JSON at byte " << length_bytes + e.byte - 1 << " of the file");
+    } catch (const nlohmann::json::exception& e) {   // valid syntax the parser cannot hold (a number past a double)
+        DL_THROW(DataError, source << ": the header cannot be read: " << e.what());
     }
     if (!header.is_object()) DL_THROW(DataError, source << ": the header is not a JSON object of tensors");
 
