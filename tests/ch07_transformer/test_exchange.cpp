@@ -14,6 +14,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <limits>
 #include <map>
 
 using namespace dl;
@@ -63,7 +64,7 @@ TEST_CASE("the character LSTM goes out as CharLstm's state_dict and comes back b
     CHECK(copy.parameters()[2]->value[7] == 1.25f);
 }
 
-TEST_CASE("the character Transformer goes out as CharTransformer's state_dict; a wrong file changes nothing",
+TEST_CASE("the character Transformer goes out as CharTransformer's state_dict, and a wrong file changes nothing",
           "[ch07][infra]") {
     Rng rng(1), other(2);
     const nn::TransformerLmOptions o{.layers = 2, .heads = 2, .width = 8, .context = 6};
@@ -90,6 +91,11 @@ TEST_CASE("the character Transformer goes out as CharTransformer's state_dict; a
     CHECK_THROWS_WITH(nn::import_safetensors(deeper.state_dict(), path), Contains("no tensor 'blocks.2.ln1.weight'"));
     nn::TransformerLm shallower(13, {.layers = 1, .heads = 2, .width = 8, .context = 6}, rng);
     CHECK_THROWS_WITH(nn::import_safetensors(shallower.state_dict(), path), Contains("'blocks.1.") && Contains("not one of"));
+    util::Safetensors file = util::read_safetensors(path);
+    file.tensors.back().value[5] = std::numeric_limits<float>::quiet_NaN();
+    util::write_safetensors(dir.path / "nan.safetensors", file);
+    CHECK_THROWS_WITH(nn::import_safetensors(copy.state_dict(), dir.path / "nan.safetensors"),
+                      Contains("'head.weight' holds nan at element 5"));
     CHECK(copy.parameters()[3]->value.span()[0] == before.span()[0]);   // refusals change nothing
 
     nn::import_safetensors(copy.state_dict(), path);

@@ -8,6 +8,7 @@
 #include "dl/util/safetensors.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <set>
 #include <sstream>
 
@@ -109,6 +110,11 @@ std::map<std::string, std::string> import_safetensors(const std::vector<StateEnt
             DL_THROW(DataError, path.string() << ": tensor '" << e.name << "' has shape " << to_string(t->shape())
                                               << ", this model's is " << to_string(e.shape)
                                               << ": was it exported with other sizes (--hidden, --width, ...)?");
+        // A NaN weight can hide behind ReLU or max pooling and train on silently: refuse it here.
+        for (std::size_t i = 0; i < t->size(); ++i)
+            if (!std::isfinite((*t)[i]))
+                DL_THROW(DataError, path.string() << ": tensor '" << e.name << "' holds " << (*t)[i] << " at element " << i
+                                                  << " (weights must be finite numbers)");
     }
     for (const auto& t : file.tensors)
         if (!expected.count(t.name))
