@@ -12,6 +12,22 @@
 using namespace dl;
 
 namespace {
+// When `got` is the sum of the first m < n products only, the likely mistake in words; else "".
+template <class T>
+std::string missing_tail(const TensorT<T>& x, const TensorT<T>& y, double got, double tolerance) {
+    const std::size_t n = x.size();
+    if (n == 0) return {};
+    double prefix = 0, exact = 0;
+    for (std::size_t i = 0; i < n; ++i) exact += static_cast<double>(x[i]) * static_cast<double>(y[i]);
+    if (std::abs(got - exact) <= tolerance) return {};
+    for (std::size_t m = 0; m < n; prefix += static_cast<double>(x[m]) * static_cast<double>(y[m]), ++m)
+        if (std::abs(got - prefix) <= tolerance)
+            return "likely mistake: the result is the sum of the first " + std::to_string(m) +
+                   " products only; the last " + std::to_string(n - m) +
+                   " (the tail that does not fill a whole step) are missing";
+    return {};
+}
+
 // Checks one variant on awkward lengths: empty, 1, primes, one short of and one past a multiple of
 // every unroll width, and a long vector. Float rounding of a sum of n terms is bounded by
 // n·ε·Σ|x_i y_i| (ε = FLT_EPSILON), whatever the order of the additions: that is the tolerance.
@@ -29,6 +45,7 @@ void check_variant(const std::string& name) {
             const float got = variant.fn(x.span(), y.span());
             const double tolerance = static_cast<double>(n + 1) * static_cast<double>(FLT_EPSILON) * magnitude + 1e-30;
             CAPTURE(exact, got, tolerance);
+            INFO(missing_tail(x, y, static_cast<double>(got), tolerance));
             REQUIRE(std::isfinite(got));
             REQUIRE(std::abs(static_cast<double>(got) - exact) <= tolerance);
         }
@@ -62,5 +79,6 @@ TEST_CASE("ch01.dot_unrolled is exact on small integers in double", "[ch01][exer
         y[i] = static_cast<double>(i % 3) + 1.0;
         expected += x[i] * y[i];
     }
+    INFO(missing_tail(x, y, dot_unrolled<double>(x.span(), y.span()), 0));
     REQUIRE(dot_unrolled<double>(x.span(), y.span()) == expected);
 }

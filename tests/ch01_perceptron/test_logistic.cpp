@@ -8,6 +8,7 @@
 #include "dl/testing/checks.hpp"
 #include "dl/testing/gradcheck.hpp"
 #include "dl/testing/random.hpp"
+#include "dl/testing/require_close.hpp"
 #include "dl/train/trainer.hpp"
 
 #include <catch2/catch.hpp>
@@ -32,13 +33,19 @@ TEST_CASE("ch01.sigmoid_forward gives the known values", "[ch01][exercise]") {
     const TensorD z = TensorD::from({2, 3}, {0.0, std::log(3.0), -std::log(3.0), 2.0, -2.0, 10.0});
     TensorD p;
     sigmoid_forward(p, z);
-    REQUIRE(p.shape() == z.shape());
-    REQUIRE_THAT(p[0], WithinRel(0.5, 1e-15));
-    REQUIRE_THAT(p[1], WithinRel(0.75, 1e-15));   // σ(ln 3) = 3 / 4
-    REQUIRE_THAT(p[2], WithinRel(0.25, 1e-15));
-    REQUIRE_THAT(p[3], WithinRel(1.0 / (1.0 + std::exp(-2.0)), 1e-15));
-    REQUIRE_THAT(p[4] + p[3], WithinRel(1.0, 1e-15));   // σ(−z) = 1 − σ(z)
-    REQUIRE_THAT(p[5], WithinRel(1.0 / (1.0 + std::exp(-10.0)), 1e-15));
+    // σ(ln 3) = 3 / 4; the flipped exponent gives σ(−z) = 1 − σ(z) instead, a shape the message names.
+    TensorD expected(z.shape()), flipped(z.shape());
+    for (std::size_t i = 0; i < z.size(); ++i) {
+        expected[i] = 1.0 / (1.0 + std::exp(-z[i]));
+        flipped[i] = 1.0 / (1.0 + std::exp(z[i]));
+    }
+    expected[1] = 0.75, expected[2] = 0.25, flipped[1] = 0.25, flipped[2] = 0.75;
+    testing::require_close(p, expected, 1e-15, 0, "p = sigmoid(z)",
+                           {{"p is sigmoid(-z) = 1 - sigmoid(z): the exponent's sign is flipped, "
+                             "sigmoid(z) = 1 / (1 + e^(-z))",
+                             flipped}});
+    INFO("sigmoid(-2) + sigmoid(2) must be 1: sigmoid(-z) = 1 - sigmoid(z)");
+    REQUIRE_THAT(p[4] + p[3], WithinRel(1.0, 1e-15));
 }
 
 TEST_CASE("ch01.sigmoid_forward does not overflow for large inputs", "[ch01][exercise]") {
@@ -48,15 +55,24 @@ TEST_CASE("ch01.sigmoid_forward does not overflow for large inputs", "[ch01][exe
     sigmoid_forward(p, z);
     for (std::size_t i = 0; i < 4; ++i) {
         CAPTURE(i, z[i], p[i]);
+        INFO((z[i] > 0 ? "e^z / (1 + e^z) is inf / inf = NaN for large z: use 1 / (1 + e^(-z)) for z >= 0"
+                       : "p must be a probability: finite, in [0, 1]"));
         REQUIRE(std::isfinite(p[i]));
         REQUIRE(p[i] >= 0.0f);
         REQUIRE(p[i] <= 1.0f);
     }
-    INFO("z = -1000 must give exactly 0, z = 1000 exactly 1, and z = -100 a tiny positive value "
-         "(e^-100 = 3.7e-44 is a float denormal, not 0): compute e^z / (1 + e^z) for negative z");
     CAPTURE(p[0], p[1], p[3]);
-    REQUIRE(p[0] == 0.0f);
-    REQUIRE(p[3] == 1.0f);
+    {
+        INFO("sigmoid(-1000) must be exactly 0");
+        REQUIRE(p[0] == 0.0f);
+    }
+    {
+        INFO("sigmoid(1000) must be exactly 1");
+        REQUIRE(p[3] == 1.0f);
+    }
+    INFO(
+        "sigmoid(-100) must be a tiny positive value (e^-100 = 3.7e-44 is a float denormal), not 0: "
+        "1 / (1 + e^100) rounds to 0 in float, so compute e^z / (1 + e^z) for negative z");
     REQUIRE(p[1] > 0.0f);
 }
 
@@ -74,7 +90,17 @@ TEST_CASE("ch01.sigmoid_backward matches finite differences", "[ch01][exercise]"
         for (std::size_t i = 0; i < pp.size(); ++i) s += pp[i] * dp[i];
         return s;
     };
-    const auto report = testing::gradcheck_scalar(loss, z, dz);
+    auto report = testing::gradcheck_scalar(loss, z, dz);
+    TensorD without_dp(z.shape()), sigmoid_again(z.shape());
+    for (std::size_t i = 0; i < z.size(); ++i) {
+        without_dp[i] = p[i] * (1 - p[i]);
+        const double s = 1 / (1 + std::exp(-p[i]));
+        sigmoid_again[i] = dp[i] * s * (1 - s);
+    }
+    testing::name_slip(
+        report, dz,
+        {{"dZ is P (1 - P) without dP: multiply by the upstream gradient, dZ = dP * P * (1 - P)", without_dp},
+         {"dZ applies the sigmoid to P again: P is already sigmoid(z), so dZ = dP * P * (1 - P)", sigmoid_again}});
     INFO(report.describe());
     REQUIRE(report.max_rel_error < 1e-6);
 }
@@ -86,19 +112,36 @@ TEST_CASE("ch01.sigmoid_backward rejects mismatched shapes", "[ch01][exercise]")
 }
 
 TEST_CASE("ch01.bce_forward gives the known values", "[ch01][exercise]") {
+    const std::string no_minus =
+        "the loss is negative: it is minus the mean log-likelihood, "
+        "-(1/N) sum over n of [y log p + (1 - y) log(1 - p)]";
     // One example: p = 3/4 for y = 1 costs −ln(3/4); for y = 0, −ln(1/4).
-    REQUIRE_THAT(bce_forward(TensorD::from({1}, {0.75}), TensorD::from({1}, {1.0})), WithinRel(std::log(4.0 / 3.0), 1e-14));
-    REQUIRE_THAT(bce_forward(TensorD::from({1}, {0.75}), TensorD::from({1}, {0.0})), WithinRel(std::log(4.0), 1e-14));
+    testing::require_close(bce_forward(TensorD::from({1}, {0.75}), TensorD::from({1}, {1.0})), std::log(4.0 / 3.0),
+                           1e-14, 0, "the loss of p = 0.75 for y = 1", {{no_minus, -std::log(4.0 / 3.0)}});
+    testing::require_close(bce_forward(TensorD::from({1}, {0.75}), TensorD::from({1}, {0.0})), std::log(4.0), 1e-14, 0,
+                           "the loss of p = 0.75 for y = 0",
+                           {{no_minus, -std::log(4.0)},
+                            {"the (1 - y) log(1 - p) term, the whole loss when y = 0, is missing", 0.0},
+                            {"the loss of y = 0 is -log(p); it must be -log(1 - p)", std::log(4.0 / 3.0)}});
     // The mean over a batch, not the sum.
     const TensorD p = TensorD::from({4, 1}, {0.9, 0.2, 0.6, 0.5}), y = TensorD::from({4, 1}, {1, 0, 0, 1});
     const double expected = -(std::log(0.9) + std::log(0.8) + std::log(0.4) + std::log(0.5)) / 4.0;
-    REQUIRE_THAT(bce_forward(p, y), WithinRel(expected, 1e-14));
+    testing::require_close(bce_forward(p, y), expected, 1e-14, 0, "the loss of a batch of 4",
+                           {{"the sum over the batch, not the mean: divide by N = 4", 4 * expected},
+                            {no_minus, -expected},
+                            {"the (1 - y) log(1 - p) term is missing", -(std::log(0.9) + std::log(0.5)) / 4.0}});
 }
 
 TEST_CASE("ch01.bce_forward stays finite for a confident mistake", "[ch01][exercise]") {
     const Tensor p = Tensor::from({2}, {0.0f, 1.0f}), y = Tensor::from({2}, {1.0f, 0.0f});
     const float loss = bce_forward(p, y);
-    REQUIRE(std::isfinite(loss));
+    {
+        INFO(
+            "p = 0 for y = 1 (and p = 1 for y = 0) would take log(0) = -inf: clamp p to "
+            "[bce_epsilon, 1 - bce_epsilon] before the logarithms");
+        REQUIRE(std::isfinite(loss));
+    }
+    INFO("the loss must be large and positive: -log(bce_epsilon) is about 16");
     REQUIRE(loss > 10.0f);   // −ln(1e-7) ≈ 16.1
 }
 
@@ -107,7 +150,13 @@ TEST_CASE("ch01.bce_backward matches finite differences", "[ch01][exercise]") {
     const TensorD y = random_labels({6, 1}, 22);
     TensorD dp;
     bce_backward(dp, p, y);
-    const auto report = testing::gradcheck_scalar([&](const TensorD& pp) { return bce_forward(pp, y); }, p, dp);
+    auto report = testing::gradcheck_scalar([&](const TensorD& pp) { return bce_forward(pp, y); }, p, dp);
+    TensorD through_sigmoid(p.shape());
+    for (std::size_t n = 0; n < p.size(); ++n) through_sigmoid[n] = (p[n] - y[n]) / static_cast<double>(p.size());
+    testing::name_slip(report, dp,
+                       {{"dP is (p - y) / N, the gradient with respect to z through the sigmoid; bce_backward gives "
+                         "dL/dp = (p - y) / (N p (1 - p))",
+                         through_sigmoid}});
     INFO(report.describe());
     REQUIRE(report.max_rel_error < 1e-6);
 }
@@ -123,6 +172,12 @@ TEST_CASE("ch01.bce_backward through the sigmoid gives (p - y) / N", "[ch01][exe
     sigmoid_forward(p, z);
     bce_backward(dp, p, y);
     sigmoid_backward(dz, dp, p);
+    bool dp_right = true;
+    for (std::size_t n = 0; n < 8; ++n)
+        dp_right = dp_right && std::abs(dp[n] - (p[n] - y[n]) / (8.0 * p[n] * (1 - p[n]))) <= 1e-9 * std::abs(dp[n]);
+    INFO((dp_right
+              ? "bce_backward's dP is right, so sigmoid_backward is wrong: dZ = dP * P * (1 - P)"
+              : "bce_backward's dP is wrong: it must be (p - y) / (N p (1 - p)) (its own gradient check says more)"));
     for (std::size_t n = 0; n < 8; ++n) {
         CAPTURE(n, p[n], y[n]);
         REQUIRE_THAT(dz[n], WithinRel((p[n] - y[n]) / 8.0, 1e-9) || WithinAbs((p[n] - y[n]) / 8.0, 1e-15));
@@ -133,10 +188,12 @@ TEST_CASE("ch01.gradient_descent_step moves against the gradient", "[ch01][exerc
     TensorD theta = TensorD::from({2, 2}, {1.0, -2.0, 0.5, 0.0});
     const TensorD grad = TensorD::from({2, 2}, {0.5, -1.0, 0.0, 4.0});
     gradient_descent_step(theta, grad, 0.1);
-    REQUIRE_THAT(theta[0], WithinRel(0.95, 1e-15));
-    REQUIRE_THAT(theta[1], WithinRel(-1.9, 1e-15));
+    testing::require_close(
+        theta, TensorD::from({2, 2}, {0.95, -1.9, 0.5, -0.4}), 1e-15, 0, "theta",
+        {{"theta moved along the gradient, not against it: theta -= lr * grad",
+          TensorD::from({2, 2}, {1.05, -2.1, 0.5, 0.4})},
+         {"the learning rate is left out: theta -= lr * grad", TensorD::from({2, 2}, {0.5, -1.0, 0.5, -4.0})}});
     REQUIRE(theta[2] == 0.5);
-    REQUIRE_THAT(theta[3], WithinRel(-0.4, 1e-15));
     const TensorD wrong({4});
     REQUIRE(testing::throws_error([&] { gradient_descent_step(theta, wrong, 0.1); }));
 }

@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <vector>
 
 using namespace dl;
@@ -32,16 +33,27 @@ double accuracy(const data::Dataset& d, const std::vector<float>& w, float b) {
 TEST_CASE("ch01.perceptron_predict thresholds w.x + b at zero", "[ch01][exercise]") {
     const std::vector<double> w{1.0, -2.0};
     const std::vector<double> above{2.0, 0.0}, below{1.0, 1.0}, on{1.5, 1.0};
-    REQUIRE(perceptron_predict<double>(w, 0.5, above) == 1);   //  2.5 > 0
-    REQUIRE(perceptron_predict<double>(w, 0.5, below) == 0);   // -0.5
-    REQUIRE(perceptron_predict<double>(w, 0.5, on) == 0);      //  0 is not > 0
-    REQUIRE(perceptron_predict<double>(w, -3.0, above) == 0);  // the bias counts
+    {
+        INFO("w.x + b = 2 + 0.5 = 2.5 > 0 must predict 1");
+        REQUIRE(perceptron_predict<double>(w, 0.5, above) == 1);
+    }
+    {
+        INFO("w.x + b = -1 + 0.5 = -0.5 must predict 0");
+        REQUIRE(perceptron_predict<double>(w, 0.5, below) == 0);
+    }
+    {
+        INFO("w.x + b = -0.5 + 0.5 = 0 must predict 0: the test is w.x + b > 0, not >= 0");
+        REQUIRE(perceptron_predict<double>(w, 0.5, on) == 0);
+    }
+    INFO("w.x + b = 2 - 3 = -1 must predict 0: a prediction of 1 means the bias b was left out");
+    REQUIRE(perceptron_predict<double>(w, -3.0, above) == 0);
 }
 
 TEST_CASE("ch01.perceptron_update changes nothing on a correct prediction", "[ch01][exercise]") {
     std::vector<double> w{1.0, -2.0};
     double b = 0.5;
     const std::vector<double> x{2.0, 0.0};
+    INFO("w.x + b = 2.5 predicts 1 and the label is 1: no mistake, so no update and false returned");
     REQUIRE_FALSE(perceptron_update<double>(w, b, x, 1, 0.1));
     REQUIRE(w == std::vector<double>{1.0, -2.0});
     REQUIRE(b == 0.5);
@@ -52,6 +64,16 @@ TEST_CASE("ch01.perceptron_update moves w by lr (y - y_hat) x on a mistake", "[c
     double b = 0.5;
     const std::vector<double> x{2.0, 3.0};   // w.x + b = -3.5: predicts 0
     REQUIRE(perceptron_update<double>(w, b, x, 1, 0.25));
+    // y − ŷ = 1: w += 0.25 x, b += 0.25. The commonest slips give the values named here.
+    const auto slip = [&](double w0, double w1, double bb) {
+        const auto is = [](double a, double e) { return std::abs(a - e) <= 1e-15 * std::abs(e); };
+        return is(w[0], w0) && is(w[1], w1) && is(b, bb);
+    };
+    INFO((slip(0.5, -2.75, 0.25)  ? "likely mistake: the wrong sign, (y_hat - y) instead of (y - y_hat)"
+          : slip(1.5, -1.25, 0.5) ? "likely mistake: b was not updated: b += lr (y - y_hat)"
+          : slip(3.0, 1.0, 1.5)   ? "likely mistake: the learning rate is left out: w += lr (y - y_hat) x"
+                                  : "w must move by lr (y - y_hat) x = 0.25 x and b by lr (y - y_hat) = 0.25"));
+    CAPTURE(w[0], w[1], b);
     REQUIRE(w[0] == Approx(1.5).epsilon(1e-15));
     REQUIRE(w[1] == Approx(-1.25).epsilon(1e-15));
     REQUIRE(b == Approx(0.75).epsilon(1e-15));

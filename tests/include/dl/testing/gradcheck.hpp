@@ -9,6 +9,7 @@
 // Use a random, non-uniform dY: a uniform one hides bugs that cancel out across the batch.
 
 #include "dl/nn/layer.hpp"
+#include "dl/testing/require_close.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -88,7 +89,8 @@ inline std::string likely_mistake(const std::string& what, const Shape& shape, c
     std::size_t at = 0;
     for (std::size_t i = 0; i < numeric.size(); ++i)
         if (std::abs(numeric[i]) > std::abs(numeric[at])) at = i;
-    if (numeric.empty() || std::abs(numeric[at]) <= floor || std::abs(analytic[at]) <= floor) return {};
+    // One element is always some factor times the true one: that names nothing.
+    if (numeric.size() < 2 || std::abs(numeric[at]) <= floor || std::abs(analytic[at]) <= floor) return {};
     const double factor = analytic[at] / numeric[at];
     if (std::abs(factor - 1) > 1e-3 && all_close([&](std::size_t i) { return factor * numeric[i]; })) {
         std::ostringstream out;
@@ -123,6 +125,14 @@ void compare_by_differences(GradcheckReport& r, const std::string& what, TensorD
 }
 }  // namespace detail
 
+// When a check failed, names the slip whose result the claimed gradient matches (in place of the
+// generic hint): report.hint is then the learner's likely mistake.
+inline void name_slip(GradcheckReport& report, const TensorD& claimed, const std::vector<Slip>& slips,
+                      double tolerance = 1e-6) {
+    if (report.max_rel_error < tolerance) return;
+    if (std::string slip = matching_slip(claimed, slips, 1e-9, 1e-300); !slip.empty())
+        report.hint = "likely mistake: " + std::move(slip);
+}
 
 // Checks dX and every parameter gradient of `layer` at input X for upstream gradient dY.
 inline GradcheckReport gradcheck(nn::LayerT<double>& layer, const TensorD& X, const TensorD& dY,
