@@ -60,8 +60,22 @@ TEST_CASE("ch02.tanh_forward matches std::tanh and saturates without overflow", 
 
 TEST_CASE("ch02.tanh_backward matches finite differences", "[ch02][exercise]") {
     nn::TanhT<double> layer;
-    const auto report = testing::gradcheck(layer, testing::random_tensor<double>({4, 6}, 3, 1.5),
-                                           testing::random_tensor<double>({4, 6}, 4));
+    const TensorD x = testing::random_tensor<double>({4, 6}, 3, 1.5), dy = testing::random_tensor<double>({4, 6}, 4);
+    auto report = testing::gradcheck(layer, x, dy);
+    // The backward gets Y = tanh(X), not X: the commonest slips treat it as X, or drop dY or the square.
+    TensorD y, dx, tanh_again(x.shape()), without_dy(x.shape()), not_squared(x.shape());
+    tanh_forward(y, x);
+    tanh_backward(dx, dy, y);
+    for (std::size_t i = 0; i < x.size(); ++i) {
+        tanh_again[i] = dy[i] * (1 - std::tanh(y[i]) * std::tanh(y[i]));
+        without_dy[i] = 1 - y[i] * y[i];
+        not_squared[i] = dy[i] * (1 - y[i]);
+    }
+    testing::name_slip(
+        report, dx,
+        {{"dX applies tanh to Y again: Y is already tanh(X), so dX = dY * (1 - Y^2)", tanh_again},
+         {"dX is 1 - Y^2 without dY: multiply by the upstream gradient, dX = dY * (1 - Y^2)", without_dy},
+         {"dX = dY * (1 - Y): the derivative of tanh is 1 - tanh^2, so dX = dY * (1 - Y^2)", not_squared}});
     INFO(report.describe());
     REQUIRE(report.max_rel_error < 1e-6);
 }

@@ -40,6 +40,10 @@ TEST_CASE("ch02.xavier_uniform has the variance 2 / (fan_in + fan_out) within it
     const double variance = 2.0 / 500.0, a = std::sqrt(6.0 / 500.0);
     CAPTURE(m.mean, m.variance, variance, m.max_abs, a);
     REQUIRE(std::abs(m.mean) < 5 * std::sqrt(variance / 60000.0));
+    INFO((std::abs(m.variance / variance - 1.0 / 3) < 0.05
+              ? "the variance is a third of 2 / (fan_in + fan_out): U(-a, a) has variance a^2 / 3, so the bound is "
+                "a = sqrt(6 / (fan_in + fan_out)), not sqrt(2 / (fan_in + fan_out))"
+              : "the variance must be 2 / (fan_in + fan_out), from U(-a, a) with a = sqrt(6 / (fan_in + fan_out))"));
     REQUIRE(std::abs(m.variance / variance - 1) < 0.05);
     REQUIRE(m.max_abs <= a);
     REQUIRE(m.max_abs > 0.99 * a);   // it fills the whole interval
@@ -53,7 +57,13 @@ TEST_CASE("ch02.he_normal has the variance 2 / fan_in", "[ch02][exercise]") {
     const double variance = 2.0 / 300.0;
     CAPTURE(m.mean, m.variance, variance);
     REQUIRE(std::abs(m.mean) < 5 * std::sqrt(variance / 60000.0));
-    REQUIRE(std::abs(m.variance / variance - 1) < 0.05);
+    const double ratio = m.variance / variance;
+    INFO((std::abs(ratio - 0.5) < 0.025 ? "the variance is 1 / fan_in (LeCun's), not 2 / fan_in (He's)"
+          : std::abs(ratio / variance - 1) < 0.05
+              ? "the standard deviation is 2 / fan_in: the variance is 2 / fan_in, so the deviation is its root, "
+                "sqrt(2 / fan_in)"
+              : "the variance must be 2 / fan_in: draw N(0, 1) and scale it by sqrt(2 / fan_in)"));
+    REQUIRE(std::abs(ratio - 1) < 0.05);
     REQUIRE(m.max_abs > 3.5 * std::sqrt(variance));   // normal tails, not a uniform
 }
 
