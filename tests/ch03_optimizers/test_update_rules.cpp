@@ -25,8 +25,10 @@ TensorD values(std::vector<double> v) {
 
 // The hand values are a few double operations away from the rule's own: 1e-12 relative is
 // rounding, anything wrong in the equation is off by far more (ε alone moves θ by ~1e-9).
-void require_values(const TensorD& got, std::vector<double> want, const char* what) {
-    testing::require_close(got, values(std::move(want)), 1e-12, 1e-15, what);
+// `slips` (optional): what a recognisable mistake would give, named when `got` matches it.
+void require_values(const TensorD& got, std::vector<double> want, const char* what,
+                    const std::vector<testing::Slip>& slips = {}) {
+    testing::require_close(got, values(std::move(want)), 1e-12, 1e-15, what, slips);
 }
 
 // f() throws a ShapeError whose message names `argument` ("... but velocity has shape [3, 2]").
@@ -180,7 +182,12 @@ TEST_CASE("ch03.adam_step matches two steps worked by hand, bias correction incl
     require_values(m, {0.05, -0.2, 0}, "m after step 1");
     require_values(v, {0.00025, 0.004, 0}, "v after step 1");
     const std::vector<double> theta1{1 - 0.1 * 0.5 / (0.5 + eps), -2 + 0.1 * 2 / (2 + eps), 3};
-    require_values(theta, theta1, "theta after step 1");
+    const std::string uncorrected =
+        "theta moved by eta m / (sqrt(v) + eps), without the bias correction: "
+        "divide m by 1 - beta1^t and v by 1 - beta2^t first";
+    require_values(theta, theta1, "theta after step 1",
+                   {{uncorrected, values({1 - 0.1 * 0.05 / (std::sqrt(0.00025) + eps),
+                                          -2 + 0.1 * 0.2 / (std::sqrt(0.004) + eps), 3})}});
     // So step 1 moves each element by η·sign(g), whatever |g| (0.5 and 2 here). Without the
     // correction it would move by 0.1·0.05/√0.00025 ≈ 0.32 instead.
     REQUIRE_THAT(1 - theta[0], WithinAbs(0.1, 1e-7));
