@@ -91,7 +91,7 @@ int run(int argc, const char* const argv[]) {
     // 2. Fashion-MNIST.
     nn::Sequential model = nn::mlp(fashion.train.example_shape(), {static_cast<std::size_t>(hidden)},
                                    static_cast<std::size_t>(fashion.train.num_classes), activation, rng);
-    train::import_weights(cli, nn::state_dict(model));
+    train::import_weights(cli, nn::state_dict(model), train::classifier_metadata(program, model, fashion.test, scaling));
     std::cout << "Fashion-MNIST: " << fashion.train.size() << " train, " << fashion.validation.size()
               << " validation, " << fashion.test.size() << " test images; " << opt.threads << " thread(s)\n"
               << nn::summary(model);

@@ -76,7 +76,7 @@ std::vector<Regime> parse_runs(const std::string& text) {
         }
         chosen.push_back(*it);
     }
-    DL_CHECK(!chosen.empty(), "--runs names no run");
+    if (chosen.empty()) DL_THROW(UsageError, "--runs names no run: give one or more of the runs --help lists");
     return chosen;
 }
 

@@ -98,7 +98,7 @@ int run(int argc, const char* const argv[]) {
     Rng rng(opt.seed);
     nn::Sequential model = nn::course_cnn(fashion.train.example_shape(),
                                           static_cast<std::size_t>(fashion.train.num_classes), rng, cnn);
-    train::import_weights(cli, nn::state_dict(model));
+    train::import_weights(cli, nn::state_dict(model), train::classifier_metadata(program, model, fashion.test, scaling));
     const std::size_t params = count_parameters(model);
     std::cout << "Fashion-MNIST: " << fashion.train.size() << " train, " << fashion.validation.size()
               << " validation, " << fashion.test.size() << " test images; " << opt.threads << " thread(s); --conv "

@@ -123,7 +123,7 @@ int run(int argc, const char* const argv[]) {
 
     const train::LmFitOptions fit{.batching = "random", .clip_norm = opt.clip_norm, .clip_value = opt.clip_value,
                                   .schedule = schedule};
-    train::import_weights(cli, model.state_dict());
+    train::import_weights(cli, model.state_dict(), train::language_model_metadata(program, model, corpus));
     const auto history = train::train_with_samples(model, corpus, opt, run, fit, kind, out, rng);
     train::export_weights(cli, model.state_dict(), train::language_model_metadata(program, model, corpus));
     train::export_logits(cli, model, corpus);

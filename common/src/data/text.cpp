@@ -146,6 +146,8 @@ TextCorpus corpus_from_utf8(std::string_view bytes, const std::string& source) {
     std::sort(other.begin(), other.end());
     other.erase(std::unique(other.begin(), other.end()), other.end());
     corpus.alphabet.insert(corpus.alphabet.end(), other.begin(), other.end());
+    if (corpus.alphabet.size() < 2)
+        DL_THROW(DataError, source << " has only 1 distinct character: a language model needs at least 2 to choose between");
     corpus.ids.reserve(chars.size());
     for (const char32_t c : chars) corpus.ids.push_back(corpus.id_of(c));
     return corpus;

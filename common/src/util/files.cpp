@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <iostream>
 #include <iterator>
 
 namespace dl::util {
@@ -138,6 +139,10 @@ PendingFile::PendingFile(fs::path path)
     if (::access(dir.c_str(), W_OK | X_OK) != 0)
         DL_THROW(Error, "cannot write " << path_.string() << ": " << std::strerror(errno)
                                         << " (check --out names a writable directory)");
+    // Checked now: at the end of a run the file could not take its place, and the run is over.
+    std::error_code ec;
+    if (fs::is_directory(path_, ec) || fs::is_directory(partial_, ec))
+        DL_THROW(Error, "cannot write " << path_.string() << ": a directory has that name (move it, or choose another --out)");
 }
 
 void PendingFile::write(const std::string& text) {
@@ -163,7 +168,8 @@ PendingFile::~PendingFile() {
     if (std::uncaught_exceptions() > exceptions_at_start_) return;
     try {
         commit();
-    } catch (const std::exception&) {   // a destructor must not throw; the .partial file stays
+    } catch (const std::exception& e) {   // a destructor must not throw; the .partial file stays
+        std::cerr << "error: " << e.what() << '\n';
     }
 }
 

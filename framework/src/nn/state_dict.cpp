@@ -96,6 +96,16 @@ void export_safetensors(const std::vector<StateEntry>& entries, std::map<std::st
 std::map<std::string, std::string> import_safetensors(const std::vector<StateEntry>& entries,
                                                       const std::filesystem::path& path) {
     const util::Safetensors file = util::read_safetensors(path);
+    import_safetensors(entries, file, path.string());
+    return file.metadata;
+}
+
+void import_safetensors(const std::vector<StateEntry>& entries, const util::Safetensors& file, const std::string& path) {
+    check_importable(entries, file, path);
+    for (const auto& e : entries) e.set(*file.find(e.name));
+}
+
+void check_importable(const std::vector<StateEntry>& entries, const util::Safetensors& file, const std::string& path) {
     const auto writer = file.metadata.find("program");
     const std::string other_model = writer != file.metadata.end() ? ": it was written by " + writer->second + ", for its model"
                                                                   : ": was it exported from another model?";
@@ -104,24 +114,22 @@ std::map<std::string, std::string> import_safetensors(const std::vector<StateEnt
         expected.insert(e.name);
         const Tensor* t = file.find(e.name);
         if (t == nullptr)
-            DL_THROW(DataError, path.string() << ": no tensor '" << e.name << "' (of shape " << to_string(e.shape)
+            DL_THROW(DataError, path << ": no tensor '" << e.name << "' (of shape " << to_string(e.shape)
                                               << "), which this model needs" << other_model);
         if (t->shape() != e.shape)
-            DL_THROW(DataError, path.string() << ": tensor '" << e.name << "' has shape " << to_string(t->shape())
+            DL_THROW(DataError, path << ": tensor '" << e.name << "' has shape " << to_string(t->shape())
                                               << ", this model's is " << to_string(e.shape)
                                               << ": was it exported with other sizes (--hidden, --width, ...)?");
         // A NaN weight can hide behind ReLU or max pooling and train on silently: refuse it here.
         for (std::size_t i = 0; i < t->size(); ++i)
             if (!std::isfinite((*t)[i]))
-                DL_THROW(DataError, path.string() << ": tensor '" << e.name << "' holds " << (*t)[i] << " at element " << i
+                DL_THROW(DataError, path << ": tensor '" << e.name << "' holds " << (*t)[i] << " at element " << i
                                                   << " (weights must be finite numbers)");
     }
     for (const auto& t : file.tensors)
         if (!expected.count(t.name))
-            DL_THROW(DataError, path.string() << ": tensor '" << t.name
+            DL_THROW(DataError, path << ": tensor '" << t.name
                                               << "' is not one of this model's" << other_model);
-    for (const auto& e : entries) e.set(*file.find(e.name));
-    return file.metadata;
 }
 
 }  // namespace dl::nn

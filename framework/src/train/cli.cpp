@@ -9,6 +9,9 @@
 #include <cmath>
 #include <filesystem>
 #include <new>
+#include <utility>
+#include <vector>
+#include <csignal>
 #include <iostream>
 #include <sstream>
 #include <typeinfo>
@@ -112,6 +115,28 @@ bool Cli::parse(int argc, const char* const argv[]) {
     if (o.out.empty()) DL_THROW(UsageError, "--out must name a directory");
     // Where the run will write, checked now rather than after the training.
     util::check_writable_directory(o.out, "--out");
+    // An option given as "" would silently mean "none" (its default): say so instead.
+    for (const char* name : {"save", "resume", "export-safetensors", "import-safetensors", "export-logits", "export-npy"})
+        if (values_.count(name) && !values_.at(name).defaulted() && values_.at(name).as<std::string>().empty())
+            DL_THROW(UsageError, "--" << name << " needs a path, got \"\" (leave the option out for none)");
+    // Two outputs naming one file would overwrite each other: the files an option names, and the
+    // ones a run writes in --out.
+    {
+        namespace fs = std::filesystem;
+        std::vector<std::pair<std::string, fs::path>> outputs;
+        for (const char* name : {"save", "export-safetensors", "export-logits"})
+            if (values_.count(name) && !values_.at(name).as<std::string>().empty())
+                outputs.emplace_back(std::string("--") + name, values_.at(name).as<std::string>());
+        const std::size_t named = outputs.size();
+        for (const char* file : {"metrics.csv", "summary.json", "curves.png", "samples.txt"})
+            outputs.emplace_back(std::string("--out's ") + file, fs::path(o.out) / file);
+        std::error_code ec;
+        for (std::size_t i = 0; i < named; ++i)
+            for (std::size_t j = i + 1; j < outputs.size(); ++j)
+                if (fs::weakly_canonical(outputs[i].second, ec) == fs::weakly_canonical(outputs[j].second, ec))
+                    DL_THROW(UsageError, outputs[i].first << " and " << outputs[j].first << " name the same file, "
+                                                          << outputs[i].second.string() << ": give each its own");
+    }
     if (!o.save.empty()) {
         const std::filesystem::path save(o.save);
         if (std::filesystem::is_directory(save))
@@ -177,6 +202,11 @@ int run_main(const char* program, const std::function<int()>& body) {
     // step; a tenth of the training time).
     mallopt(M_MMAP_THRESHOLD, 1 << 30);
     mallopt(M_TRIM_THRESHOLD, 1 << 30);
+    // A file-size limit (ulimit -f) or a closed pipe on stdout (| head) would kill the run with a
+    // signal and no word; ignored, they become write errors that the writers report (a checkpoint's
+    // "File too large"), or, for stdout, output nobody reads while the run finishes its files.
+    std::signal(SIGXFSZ, SIG_IGN);
+    std::signal(SIGPIPE, SIG_IGN);
     try {
         return body();
     } catch (const UsageError& e) {

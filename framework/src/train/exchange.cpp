@@ -7,6 +7,8 @@
 #include "dl/util/safetensors.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <sstream>
@@ -34,7 +36,8 @@ void add_exchange_options(Cli& cli) {
         ("export-safetensors", po::value<std::string>()->default_value(""),
          "after training, write the model to this safetensors file, under PyTorch's names (see scripts/check-in-pytorch)")
         ("import-safetensors", po::value<std::string>()->default_value(""),
-         "before training, load the model's weights from this safetensors file (with --epochs 0: evaluate them)")
+         "before training, load the model's weights from this safetensors file (with --epochs 0, or --steps 0 where the "
+         "chapter counts steps: evaluate them)")
         ("export-logits", po::value<std::string>()->default_value(""),
          "after training, write the model's logits on the test images (the start of the text) to this safetensors file");
 }
@@ -89,10 +92,30 @@ void export_logits(const Cli& cli, nn::LanguageModel& model, const data::TextCor
     std::cout << "wrote the logits of " << W * T << " positions to " << path << '\n';
 }
 
-void import_weights(const Cli& cli, const std::vector<nn::StateEntry>& entries) {
+void import_weights(const Cli& cli, const std::vector<nn::StateEntry>& entries,
+                    const std::map<std::string, std::string>& expected) {
     const std::string in = option(cli, "import-safetensors");
     if (in.empty()) return;
-    nn::import_safetensors(entries, in);
+    const util::Safetensors file = util::read_safetensors(in);
+    nn::check_importable(entries, file, in);   // another model's file: say that first
+    for (const auto& [key, ours] : expected) {
+        const auto theirs = file.metadata.find(key);
+        if (key == "program" || key == "pytorch_modules" || theirs == file.metadata.end()) continue;
+        bool same = theirs->second == ours;
+        if (key == "input_mean" || key == "input_std") {   // two runs' statistics (a --quick subset's, all 55,000's): close is the same
+            char* end = nullptr;
+            const double a = std::strtod(theirs->second.c_str(), &end), b = std::stod(ours);
+            same = end != theirs->second.c_str() && std::abs(a - b) <= 0.05 * std::max(std::abs(b), 1e-3);
+        }
+        if (!same)
+            DL_THROW(DataError, in << ": its model was trained with " << key << " = "
+                                   << (key == "alphabet" ? "another alphabet" : "'" + theirs->second + "'")
+                                   << ", this run has " << (key == "alphabet" ? "this text's" : "'" + ours + "'")
+                                   << (key == "input_mean" || key == "input_std"
+                                           ? ": the pixels would be scaled differently (is --standardize as it was?)"
+                                           : ": run with the options (and text) it was exported with"));
+    }
+    nn::import_safetensors(entries, file, in);
     std::cout << "loaded " << entries.size() << " tensors from " << in << '\n';
 }
 

@@ -1,10 +1,13 @@
 #include "dl/train/loop.hpp"
 
+#include "dl/error.hpp"
+
 #include "dl/util/progress.hpp"
 #include "dl/util/timer.hpp"
 #include "interrupt.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <iostream>
 #include <limits>
 #include <sstream>
@@ -39,6 +42,10 @@ std::vector<EpochMetrics> run_loop(Task& task, const LoopOptions& options, RunSt
         EpochMetrics m;
         m.train_loss = m.train_acc = std::numeric_limits<double>::quiet_NaN();
         if (const auto v = task.evaluate()) m.val_loss = v->loss, m.val_acc = v->accuracy;
+        if (!std::isfinite(m.val_loss))
+            DL_THROW(DataError, "the imported weights give a validation loss of "
+                                    << m.val_loss << ": they are finite, but the model's outputs are not (weights far "
+                                                     "too large for this model?)");
         if (options.on_interval) options.on_interval(m);
         return {m};
     }

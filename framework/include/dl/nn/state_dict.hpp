@@ -18,6 +18,7 @@
 
 #include "dl/nn/sequential.hpp"
 #include "dl/tensor.hpp"
+#include "dl/util/safetensors.hpp"
 
 #include <filesystem>
 #include <functional>
@@ -51,5 +52,9 @@ void export_safetensors(const std::vector<StateEntry>& entries, std::map<std::st
 // tensor) before any tensor is changed. Returns the file's metadata.
 std::map<std::string, std::string> import_safetensors(const std::vector<StateEntry>& entries,
                                                       const std::filesystem::path& path);
+// The same for a file already read (`source` names it in messages).
+void import_safetensors(const std::vector<StateEntry>& entries, const util::Safetensors& file, const std::string& source);
+// Its checks alone (every name, shape and value), changing nothing.
+void check_importable(const std::vector<StateEntry>& entries, const util::Safetensors& file, const std::string& source);
 
 }  // namespace dl::nn

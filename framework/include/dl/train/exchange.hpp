@@ -31,8 +31,12 @@ void check_exchange_options(const Cli& cli);
 // Writes run `run`'s model to its file of --export-safetensors (if given), and says so.
 void export_run_weights(const Cli& cli, const std::string& run, const std::vector<nn::StateEntry>& entries,
                         const std::map<std::string, std::string>& metadata);
-// Loads --import-safetensors (if given) into the model's entries, and says so.
-void import_weights(const Cli& cli, const std::vector<nn::StateEntry>& entries);
+// Loads --import-safetensors (if given) into the model's entries, and says so. `expected` is the
+// metadata this run would export (classifier_metadata, language_model_metadata): where the file
+// has the same key, it must agree (the alphabet, the GELU, the heads, the pixels' scaling, the
+// classes: what the weights were trained with and their shapes cannot tell), or it is refused.
+void import_weights(const Cli& cli, const std::vector<nn::StateEntry>& entries,
+                    const std::map<std::string, std::string>& expected);
 // Writes --export-safetensors (if given) with `metadata` (how to rebuild the model and prepare its
 // input: see scripts/check-in-pytorch), and says so.
 void export_weights(const Cli& cli, const std::vector<nn::StateEntry>& entries,
