@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <cstdio>
 #include <cstdlib>
 #include <unistd.h>
@@ -83,13 +84,16 @@ bool plot_panels(const std::vector<Panel>& panels, const std::filesystem::path& 
         gp << (panel.log_y ? "set logscale y\nset format y '1e%L'\n" : "unset logscale y\nset format y '%g'\n");
         // Whole-number x (epochs, runs) over a short range: a tick at each, never 1.2, 1.4, ...
         bool whole = true;
-        double lo = 0, hi = 0;
+        double lo = std::numeric_limits<double>::infinity(), hi = -lo;
         for (const auto& series : panel.series)
             for (const double x : series.x) {
                 whole = whole && x == std::floor(x);
                 lo = std::min(lo, x), hi = std::max(hi, x);
             }
         gp << (whole && hi - lo <= 12 ? "set xtics 1\n" : "set xtics autofreq\n");
+        // One x (a run of one epoch) is an empty range to gnuplot, which warns: give it one around the point.
+        if (lo == hi) gp << "set xrange [" << lo - 1 << ':' << hi + 1 << "]\n";
+        else gp << "set autoscale x\n";
         gp << "plot ";
         for (std::size_t s = 0; s < panel.series.size(); ++s)
             gp << (s ? ", " : "") << "'-' with linespoints pt 7 ps 0.5 lw 2 title " << quoted(panel.series[s].title);
