@@ -56,24 +56,14 @@ def metadata(path):
         return f.metadata()
 
 
-def test_images(meta, count):
-    """The first `count` test images [count, C, H, W], scaled as the exporting run scaled them."""
-    with gzip.open(DATA / "t10k-images-idx3-ubyte.gz", "rb") as f:
+def fashion_images(split, meta, count):
+    """The first `count` images of `split` ("t10k" or "train") [count, C, H, W], scaled as the
+    exporting run scaled them, and their labels."""
+    with gzip.open(DATA / f"{split}-images-idx3-ubyte.gz", "rb") as f:
         raw = f.read()
     _, n, h, w = struct.unpack(">IIII", raw[:16])
     pixels = np.frombuffer(raw, np.uint8, offset=16).reshape(n, 1, h, w)[:count].astype(np.float32) / 255
-    with gzip.open(DATA / "t10k-labels-idx1-ubyte.gz", "rb") as f:
-        labels = np.frombuffer(f.read(), np.uint8, offset=8)[:count].astype(np.int64)
-    scaled = (pixels - np.float32(meta["input_mean"])) / np.float32(meta["input_std"])
-    return torch.from_numpy(scaled), torch.from_numpy(labels)
-
-
-def train_images(meta, count):
-    with gzip.open(DATA / "train-images-idx3-ubyte.gz", "rb") as f:
-        raw = f.read()
-    _, n, h, w = struct.unpack(">IIII", raw[:16])
-    pixels = np.frombuffer(raw, np.uint8, offset=16).reshape(n, 1, h, w)[:count].astype(np.float32) / 255
-    with gzip.open(DATA / "train-labels-idx1-ubyte.gz", "rb") as f:
+    with gzip.open(DATA / f"{split}-labels-idx1-ubyte.gz", "rb") as f:
         labels = np.frombuffer(f.read(), np.uint8, offset=8)[:count].astype(np.int64)
     scaled = (pixels - np.float32(meta["input_mean"])) / np.float32(meta["input_std"])
     return torch.from_numpy(scaled), torch.from_numpy(labels)
@@ -105,7 +95,7 @@ def classifier(build, chapter, out):
                   "--export-logits", str(ours_logits))
     meta = metadata(ours_file)
     logits = load_numpy(str(ours_logits))["logits"]
-    x, y = test_images(meta, logits.shape[0])
+    x, y = fashion_images("t10k", meta, logits.shape[0])
     with torch.no_grad():
         theirs = load_state(modules.sequential(meta["pytorch_modules"]), ours_file)(x).numpy()
     accuracy = float((theirs.argmax(1) == y.numpy()).mean())
@@ -122,7 +112,7 @@ def classifier(build, chapter, out):
     # The other way: PyTorch initialises and trains the same module for 200 steps, we import it.
     torch.manual_seed(0)
     net = modules.sequential(meta["pytorch_modules"])
-    images, labels = train_images(meta, 6400)
+    images, labels = fashion_images("train", meta, 6400)
     optimizer = torch.optim.Adam(net.parameters(), lr=1e-3)
     net.train()
     for step in range(200):

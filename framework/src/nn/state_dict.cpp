@@ -102,6 +102,10 @@ std::map<std::string, std::string> import_safetensors(const std::vector<StateEnt
 
 void import_safetensors(const std::vector<StateEntry>& entries, const util::Safetensors& file, const std::string& path) {
     check_importable(entries, file, path);
+    load_checked(entries, file);
+}
+
+void load_checked(const std::vector<StateEntry>& entries, const util::Safetensors& file) {
     for (const auto& e : entries) e.set(*file.find(e.name));
 }
 

@@ -115,7 +115,7 @@ void import_weights(const Cli& cli, const std::vector<nn::StateEntry>& entries,
                                            ? ": the pixels would be scaled differently (is --standardize as it was?)"
                                            : ": run with the options (and text) it was exported with"));
     }
-    nn::import_safetensors(entries, file, in);
+    nn::load_checked(entries, file);
     std::cout << "loaded " << entries.size() << " tensors from " << in << '\n';
 }
 

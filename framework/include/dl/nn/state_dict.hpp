@@ -54,7 +54,9 @@ std::map<std::string, std::string> import_safetensors(const std::vector<StateEnt
                                                       const std::filesystem::path& path);
 // The same for a file already read (`source` names it in messages).
 void import_safetensors(const std::vector<StateEntry>& entries, const util::Safetensors& file, const std::string& source);
-// Its checks alone (every name, shape and value), changing nothing.
+// Its two halves: the checks alone (every name, shape and value), changing nothing; and the
+// loading of a file those checks passed.
 void check_importable(const std::vector<StateEntry>& entries, const util::Safetensors& file, const std::string& source);
+void load_checked(const std::vector<StateEntry>& entries, const util::Safetensors& file);
 
 }  // namespace dl::nn
