@@ -18,6 +18,11 @@ install(TARGETS ${_dlfs_install_targets} EXPORT dlfsTargets
 install(DIRECTORY "${CMAKE_SOURCE_DIR}/common/include/" "${CMAKE_SOURCE_DIR}/framework/include/"
         DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}")
 install(EXPORT dlfsTargets NAMESPACE dlfs:: DESTINATION "${CMAKE_INSTALL_LIBDIR}/cmake/dlfs")
+# Chapter 10's library links MPI: a build with it asks for MPI too.
+set(DLFS_FIND_MPI "")
+if(MPI_CXX_FOUND)
+    set(DLFS_FIND_MPI "find_dependency(MPI COMPONENTS CXX)")
+endif()
 configure_package_config_file("${CMAKE_SOURCE_DIR}/cmake/dlfsConfig.cmake.in"
                               "${CMAKE_BINARY_DIR}/dlfsConfig.cmake"
                               INSTALL_DESTINATION "${CMAKE_INSTALL_LIBDIR}/cmake/dlfs")

@@ -62,10 +62,19 @@ public:
             data::random_windows(batch_, train_, B, T, rng_);
         }
         update_[0].lr = lr;
+        DataParallel* const parallel = options_.data_parallel;
+        if (parallel == nullptr)
+            return detail::supervised_step(
+                update_, loss_, batch_.targets,
+                [&]() -> const Tensor& { return model_.forward(batch_.inputs, B, T, carry); },
+                [&](const Tensor& dlogits) { model_.backward(dlogits); }, options);
+        // Chapter 10: every process drew the same B windows (the same generator); it trains on its rows.
+        const auto mine = parallel->share(B);
+        const std::span<const int> inputs = std::span<const int>(batch_.inputs).subspan(mine.begin * T, mine.size * T);
+        const std::span<const int> targets = std::span<const int>(batch_.targets).subspan(mine.begin * T, mine.size * T);
         return detail::supervised_step(
-            update_, loss_, batch_.targets,
-            [&]() -> const Tensor& { return model_.forward(batch_.inputs, B, T, carry); },
-            [&](const Tensor& dlogits) { model_.backward(dlogits); }, options);
+            update_, loss_, targets, [&]() -> const Tensor& { return model_.forward(inputs, mine.size, T, carry); },
+            [&](const Tensor& dlogits) { model_.backward(dlogits); }, options, parallel, B * T);
     }
 
     std::optional<Evaluation> evaluate() override { return evaluate_language_model(model_, validation_); }
@@ -117,6 +126,8 @@ std::vector<EpochMetrics> fit_language_model(nn::LanguageModel& model, optim::Op
     if (options.batching != "streams" && options.batching != "random")
         DL_THROW(UsageError, "--batching must be streams or random, got '" << options.batching << "'");
     DL_CHECK(options.eval_every >= 1, "--eval-every must be at least 1, got " << options.eval_every);
+    DL_CHECK(options.data_parallel == nullptr || options.batching == "random",
+             "data-parallel training takes random windows: streams carry each row's state from batch to batch");
     LanguageModelTask task(model, optimizer, train, validation, options, rng);
     const Checkpoints& ck = options.checkpoints;
     RunState run;

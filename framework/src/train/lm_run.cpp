@@ -10,6 +10,7 @@
 #include <fstream>
 #include <iostream>
 #include <numbers>
+#include <optional>
 
 namespace dl::train {
 
@@ -87,8 +88,13 @@ std::vector<EpochMetrics> train_with_samples(nn::LanguageModel& model, const dat
               << opt.threads << " thread(s)\n"
               << model.summary() << '\n';
 
-    MetricsCsv csv(out / "metrics.csv", /*with_run_column=*/false, /*with_step_column=*/true);
-    util::PendingFile samples(out / "samples.txt");   // samples.txt when the run ends well
+    // In data-parallel training (chapter 10) every process trains and evaluates, and rank 0 alone
+    // writes the files and draws the samples (from their own generator: the training is the same).
+    const bool writes = fit.data_parallel == nullptr || fit.data_parallel->rank() == 0;
+    std::optional<MetricsCsv> csv;
+    std::optional<util::PendingFile> samples;   // samples.txt when the run ends well
+    if (writes) csv.emplace(out / "metrics.csv", /*with_run_column=*/false, /*with_step_column=*/true);
+    if (writes) samples.emplace(out / "samples.txt");
     Rng sample_rng(opt.seed + 1);
     std::string transcript;   // samples.txt so far, kept in the checkpoints with sample_rng
     auto optimizer = optim::make_optimizer(opt.optimizer_options());
@@ -96,14 +102,15 @@ std::vector<EpochMetrics> train_with_samples(nn::LanguageModel& model, const dat
     fit.lr = opt.lr;
     fit.progress = true;
     fit.on_eval = [&](const EpochMetrics& m) {
-        csv.write(m);
+        if (!writes) return;
+        csv->write(m);
         // Ctrl-C while training with --save: the loop saves and stops, so the sample stops too.
         const std::string text = generate_text(model, corpus, run.prompt, run.sample_length, run.temperature, sample_rng,
                                                [] { return detail::interrupted != 0; });
         std::cout << "--- sample after " << m.step << " steps (temperature " << run.temperature << ") ---\n"
                   << run.prompt << text << "\n---" << std::endl;
         const std::string entry = "--- step " + std::to_string(m.step) + " ---\n" + run.prompt + text + "\n";
-        samples.write(entry);
+        samples->write(entry);
         transcript += entry;
     };
     fit.save_extra = [&](util::Checkpoint& c) {
@@ -119,12 +126,13 @@ std::vector<EpochMetrics> train_with_samples(nn::LanguageModel& model, const dat
             for (const auto& m : restored) fit.on_eval(m);
             return;
         }
-        for (const auto& m : restored) csv.write(m);
-        if (!text->empty()) samples.write(*text);
+        if (!writes) return;
+        for (const auto& m : restored) csv->write(m);
+        if (!text->empty()) samples->write(*text);
         transcript = *text;
         sample_rng.set_state(*state);
     };
-    fit.checkpoints = {.save_every = opt.save_every, .save = opt.save, .resume = opt.resume, .kind = kind};
+    fit.checkpoints = {.save_every = opt.save_every, .save = writes ? opt.save : "", .resume = opt.resume, .kind = kind};
     auto history = fit_language_model(model, *optimizer, split.train, validation, fit, rng);
     if (run.steps == 0) {   // --resume FILE --steps 0: evaluate the saved model now
         const Evaluation now = evaluate_language_model(model, validation);

@@ -109,13 +109,19 @@ public:
     data::BatchIterator& batches() { return batches_; }
 
     BatchResult step(double lr, const StepOptions& options) override {
-        const auto idx = batches_.next_across_epochs();
+        auto idx = batches_.next_across_epochs();
+        const std::size_t global = idx.size();
+        DataParallel* const parallel = options_.data_parallel;
+        if (parallel != nullptr) {   // chapter 10: this process's share of the global batch
+            const auto mine = parallel->share(global);
+            idx = idx.subspan(mine.begin, mine.size);
+        }
         data::gather(x_, labels_, train_, idx);
         if (options_.augment) options_.augment(x_);
         update_[0].lr = lr;
         return detail::supervised_step(
             update_, loss_, labels_, [&]() -> const Tensor& { return model_.forward(x_, nn::Mode::train); },
-            [&](const Tensor& dout) { model_.backward(dout); }, options);
+            [&](const Tensor& dout) { model_.backward(dout); }, options, parallel, global);
     }
 
     std::optional<Evaluation> evaluate() override {

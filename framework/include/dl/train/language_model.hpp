@@ -37,6 +37,9 @@ struct LmFitOptions {
     // what an unbroken one does, not samples of the resumed model for the earlier steps.
     std::function<void(util::Checkpoint&)> save_extra = {};
     std::function<void(const util::Checkpoint&, const std::vector<EpochMetrics>& restored)> restore_extra = {};
+    // Chapter 10: data-parallel training (batch_size windows in all, each process its share of them;
+    // random batching only: streams carry each row's state, so their rows cannot move between processes).
+    DataParallel* data_parallel = nullptr;
 };
 
 // Mean loss (nats per character) and next-character accuracy over the windows, each from the zero

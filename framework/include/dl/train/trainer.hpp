@@ -9,6 +9,7 @@
 #include "dl/optim/optimizer.hpp"
 #include "dl/optim/schedule.hpp"
 #include "dl/rng.hpp"
+#include "dl/train/data_parallel.hpp"
 #include "dl/train/loop.hpp"
 #include "dl/train/cli.hpp"
 
@@ -36,6 +37,9 @@ struct FitOptions {
     // after 3 of 10 epochs trains 7 more, and the metrics returned are all 10 epochs'.
     using Checkpoints = train::Checkpoints;
     Checkpoints checkpoints = {};
+    // Chapter 10: this process's part in data-parallel training (dl/train/data_parallel.hpp):
+    // batch_size is the global batch, of which this process trains on its share (nullptr: alone).
+    DataParallel* data_parallel = nullptr;
 };
 
 // The options every chapter's command line sets (--lr, --lr-schedule ..., --early-stop, --clip-norm,

@@ -1,0 +1,40 @@
+#pragma once
+// Runs a program of this build on P processes through mpiexec, as chapter 10's tests need, and
+// returns its exit status and everything it printed. As root (CI) Open MPI needs its two
+// allow-run-as-root variables; more processes than cores need --oversubscribe; each process runs
+// one OpenMP thread. A run that has not finished after `timeout_s` is killed (a hang fails, with
+// status 124, instead of holding ctest up).
+
+#include <array>
+#include <cstdio>
+#include <string>
+#include <sys/wait.h>
+
+namespace dl::testing {
+
+struct Launched {
+    int status = -1;      // the exit status (124: timed out)
+    std::string output;   // stdout and stderr, interleaved
+};
+
+inline Launched mpi_launch(int processes, const std::string& program, const std::string& args, int timeout_s = 120) {
+    const std::string command =
+        "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1 ASAN_OPTIONS=detect_leaks=0 "
+        "timeout -k 5 " + std::to_string(timeout_s) + " " DLFS_MPIEXEC " --oversubscribe -np " +
+        std::to_string(processes) + " " DLFS_BINARY_DIR "/bin/" + program + " " + args + " 2>&1";
+    Launched r;
+    FILE* pipe = popen(command.c_str(), "r");
+    if (pipe == nullptr) return r;
+    std::array<char, 4096> buffer{};
+    for (std::size_t n; (n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0;) r.output.append(buffer.data(), n);
+    const int raw = pclose(pipe);
+    r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
+    return r;
+}
+
+// mpi_checks CHECK ARG on P processes (tests/ch10_distributed/worker/mpi_checks.cpp).
+inline Launched mpi_check(int processes, const std::string& check, const std::string& arg = "") {
+    return mpi_launch(processes, "ch10_mpi_checks", check + " " + arg);
+}
+
+}  // namespace dl::testing
