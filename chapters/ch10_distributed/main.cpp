@@ -237,8 +237,9 @@ int run(int argc, const char* const argv[], const ch10::MpiSession& mpi) {
 
     // Several processes on one machine share its cores: one thread each unless --threads says more.
     train::CommonOptions opt = cli.common();
-    if (cli.values()["threads"].defaulted() && mpi.processes_here() > 1) {
-        opt.threads = std::max(1, omp_get_num_procs() / mpi.processes_here());
+    const int here = mpi.processes_here();   // collective: every process asks
+    if (cli.values()["threads"].defaulted() && here > 1) {
+        opt.threads = std::max(1, omp_get_num_procs() / here);
         omp_set_num_threads(opt.threads);
     }
     return model == "cnn" ? train_cnn(cli, opt, parallel, allreduce, bucket_kb)

@@ -3,7 +3,6 @@
 #include "dl/error.hpp"
 
 #include <algorithm>
-#include <cstdlib>
 #include <string>
 
 namespace dl::ch10 {
@@ -17,9 +16,12 @@ MpiSession::MpiSession(int& argc, char**& argv) {
 MpiSession::~MpiSession() { MPI_Finalize(); }
 
 int MpiSession::processes_here() const {
-    const char* local = std::getenv("OMPI_COMM_WORLD_LOCAL_SIZE");
-    const int n = local != nullptr ? std::atoi(local) : 1;
-    return std::clamp(n, 1, size_);
+    // The processes that share this machine's memory: MPI-3's split by shared-memory node.
+    MPI_Comm here = MPI_COMM_NULL;
+    MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &here);
+    const int n = mpi_size(here);
+    MPI_Comm_free(&here);
+    return n;
 }
 
 MpiDataParallel::MpiDataParallel(MPI_Comm comm, const std::string& allreduce, std::size_t bucket_bytes)

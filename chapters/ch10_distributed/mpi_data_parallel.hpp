@@ -22,7 +22,7 @@ public:
     MpiSession& operator=(const MpiSession&) = delete;
     int rank() const { return rank_; }
     int processes() const { return size_; }
-    // The processes of this job on this machine (Open MPI's OMPI_COMM_WORLD_LOCAL_SIZE; 1 alone).
+    // The processes of this job on this machine (1 alone). Collective: every process must call it.
     int processes_here() const;
 
 private:

@@ -23,7 +23,9 @@ void allreduce_naive(std::span<float> data, MPI_Comm comm) {
     if (rank != 0) {
         MPI_Send(data.data(), n, MPI_FLOAT, 0, 0, comm);
     } else {
-        std::vector<float> incoming(data.size());
+        // Kept from call to call: a fresh 64 MB vector each call would page-fault its way in every time.
+        static thread_local std::vector<float> incoming;
+        incoming.resize(data.size());
         for (int source = 1; source < P; ++source) {   // in rank order, so the sum's order is fixed
             MPI_Recv(incoming.data(), n, MPI_FLOAT, source, 0, comm, MPI_STATUS_IGNORE);
             for (std::size_t i = 0; i < data.size(); ++i) data[i] += incoming[i];
@@ -45,7 +47,8 @@ void allreduce_ring(std::span<float> data, MPI_Comm comm) {
         const Share s = share_of(data.size(), (c % P + P) % P, P);
         return data.subspan(s.begin, s.size);
     };
-    std::vector<float> incoming(share_of(data.size(), 0, P).size);   // chunk 0 is a largest one
+    static thread_local std::vector<float> incoming;   // kept from call to call, as in allreduce_naive
+    incoming.resize(share_of(data.size(), 0, P).size);   // chunk 0 is a largest one
     for (int s = 0; s < P - 1; ++s) {
         const std::span<float> out = chunk(rank - s), in = chunk(rank - s - 1);
         MPI_Sendrecv(out.data(), static_cast<int>(out.size()), MPI_FLOAT, right, 0, incoming.data(),
