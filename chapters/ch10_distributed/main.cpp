@@ -95,8 +95,11 @@ int train_cnn(const train::Cli& cli, const train::CommonOptions& opt, ch10::MpiD
     const bool writes = parallel.rank() == 0;
 
     optim::make_optimizer(opt.optimizer_options());
+    // --quick: at most 3,000 training images (fewer with --max-train) and 1,000 test images.
+    const auto train_cap = static_cast<std::size_t>(max_train);
     data::ImageSplits fashion = data::load_image_dataset(
-        {.data_dir = opt.data, .max_train = opt.quick ? 3000u : static_cast<std::size_t>(max_train),
+        {.data_dir = opt.data,
+         .max_train = opt.quick ? (train_cap == 0 ? 3000u : std::min<std::size_t>(train_cap, 3000)) : train_cap,
          .max_test = opt.quick ? 1000u : 0u, .seed = opt.seed});
     const data::Standardization scaling = data::standardize(fashion);
     // Every batch, the epoch's last included, must give every process at least one image.
@@ -224,7 +227,7 @@ int run(int argc, const char* const argv[], const ch10::MpiSession& mpi) {
         ("allreduce", po::value<std::string>()->default_value("ring"), "ring | naive | mpi: how the gradients are summed across the processes")
         ("bucket-kb", po::value<std::size_t>()->default_value(1024), "the gradients go in buckets of this many KB, one all-reduce each")
         ("dropout", po::value<double>()->default_value(0.5), "--model cnn: drop probability of the Dropout layer, in [0, 1)")
-        ("max-train", po::value<long long>()->default_value(0), "--model cnn: train on at most this many images (0: all 55,000)");
+        ("max-train", po::value<long long>()->default_value(0), "--model cnn: train on at most this many images (0: all 55,000; --quick: 3,000)");
     if (!cli.parse(argc, argv)) return 0;
     if (model != "cnn" && model != "gpt") DL_THROW(UsageError, "--model must be cnn or gpt, got '" << model << "'");
     for (const char* name : model == "cnn" ? std::span<const char* const>(gpt_only) : std::span<const char* const>(cnn_only))

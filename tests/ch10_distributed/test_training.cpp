@@ -31,12 +31,12 @@ std::vector<std::vector<double>> losses(const std::filesystem::path& csv) {
     return rows;
 }
 
-// ch10_distributed on P processes: chapter 5's CNN on 640 images, no dropout (so that the masks,
+// ch10_distributed on P processes: chapter 5's CNN on 640 images (--quick: 1,000 test images), no dropout (so that the masks,
 // which each process draws for itself, cannot make runs differ), a constant rate (the cosine
 // schedule's rates depend on --epochs), 1 thread a process.
 dl::testing::Launched train(int P, const std::string& args) {
     return mpi_launch(P, "ch10_distributed",
-                      "--model cnn --max-train 640 --dropout 0 --batch-size 32 --lr-schedule none --plot none --threads 1 " + args, 300);
+                      "--model cnn --quick --max-train 640 --dropout 0 --batch-size 32 --lr-schedule none --plot none --threads 1 " + args, 300);
 }
 
 }  // namespace
