@@ -41,7 +41,7 @@ dl::testing::Launched train(int P, const std::string& args) {
 
 }  // namespace
 
-TEST_CASE("ch10.average_gradients: a checkpoint of 2 processes resumes on 2 bit for bit, and on 1", "[ch10][exercise]") {
+TEST_CASE("ch10.average_gradients lets a checkpoint of 2 processes resume on 2 bit for bit, and on 1", "[ch10][exercise]") {
     dl::testing::TempDir dir("dlfs-ch10");
     const std::string d = dir.path.string();
     const auto whole = train(2, "--epochs 2 --out " + d + "/whole");
@@ -67,7 +67,7 @@ TEST_CASE("ch10.average_gradients: a checkpoint of 2 processes resumes on 2 bit 
     CHECK(a[1][2] == Approx(w[1][2]).epsilon(1e-3));
 }
 
-TEST_CASE("ch10.average_gradients: a checkpoint of 1 process resumes on 2", "[ch10][exercise]") {
+TEST_CASE("ch10.average_gradients lets a checkpoint of 1 process resume on 2", "[ch10][exercise]") {
     dl::testing::TempDir dir("dlfs-ch10");
     const std::string d = dir.path.string();
     const auto first = train(1, "--epochs 1 --save " + d + "/one.ckpt --out " + d + "/first");
