@@ -31,6 +31,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <optional>
@@ -120,10 +121,11 @@ int train_cnn(const train::Cli& cli, const train::CommonOptions& opt, ch10::MpiD
         for (Rng* g : model.generators()) *g = Rng(g->next_u64() + 0x9E3779B97F4A7C15ull * static_cast<std::uint64_t>(parallel.rank()));
     };
     if (parallel.rank() > 0) reseed_dropout();
+    const std::size_t rank0_share = parallel.share(opt.batch_size).size;   // before the line: it may throw
     std::cout << "Fashion-MNIST: " << n << " train, " << fashion.validation.size() << " validation, "
               << fashion.test.size() << " test images; " << P << " process(es) of " << opt.threads
-              << " thread(s), a global batch of " << opt.batch_size << " (" << share_of(opt.batch_size, 0, static_cast<int>(P)).size
-              << " on rank 0); --allreduce " << allreduce << " in buckets of " << bucket_kb << " KB\n"
+              << " thread(s), a global batch of " << opt.batch_size << " (" << rank0_share
+              << " on this process); --allreduce " << allreduce << " in buckets of " << bucket_kb << " KB\n"
               << nn::summary(model) << '\n';
 
     std::optional<train::MetricsCsv> csv;
@@ -237,6 +239,8 @@ int run(int argc, const char* const argv[], const ch10::MpiSession& mpi) {
     if (bucket_kb < 1) DL_THROW(UsageError, "--bucket-kb must be at least 1, got " << bucket_kb);
     const std::string allreduce = cli.get<std::string>("allreduce");
     ch10::MpiDataParallel parallel(MPI_COMM_WORLD, allreduce, bucket_kb * 1024);
+    // Under mpirun standard output is always a pseudo-terminal, whatever mpirun's own is: plain lines.
+    if (parallel.processes() > 1 || std::getenv("OMPI_COMM_WORLD_SIZE") != nullptr) util::disable_progress_bars();
 
     // Several processes on one machine share its cores: one thread each unless --threads says more.
     train::CommonOptions opt = cli.common();

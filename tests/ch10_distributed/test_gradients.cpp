@@ -26,13 +26,3 @@ TEST_CASE("ch10.average_gradients makes P processes on shares of a batch train a
             REQUIRE(r.output.find("PASS") != std::string::npos);
         }
 }
-
-TEST_CASE("ch10.zero1_adamw_step gives the parameters of all-reduce then AdamW", "[ch10][exercise]") {
-    // 1,001 parameters (no P divides it), 3 steps, on 2 and 3 processes; within 1e-6 relative.
-    for (const int P : {2, 3}) {
-        const auto r = mpi_check(P, "zero1");
-        INFO(P << " processes:\n" << r.output);
-        REQUIRE(r.status == 0);
-        REQUIRE(r.output.find("PASS") != std::string::npos);
-    }
-}

@@ -8,7 +8,13 @@
 
 namespace dl::util {
 
+namespace {
+bool bars_disabled = false;
+}  // namespace
+
 bool stdout_is_terminal() { return isatty(fileno(stdout)) != 0; }
+
+void disable_progress_bars() { bars_disabled = true; }
 
 std::string format_fixed(double value, int digits) {
     std::ostringstream out;
@@ -17,7 +23,7 @@ std::string format_fixed(double value, int digits) {
 }
 
 ProgressBar::ProgressBar(std::size_t total, std::string label, bool enabled)
-    : total_(total), label_(std::move(label)), enabled_(enabled && total > 0 && stdout_is_terminal()) {}
+    : total_(total), label_(std::move(label)), enabled_(enabled && total > 0 && !bars_disabled && stdout_is_terminal()) {}
 
 ProgressBar::~ProgressBar() { finish(); }
 

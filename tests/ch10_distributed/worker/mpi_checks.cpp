@@ -4,11 +4,13 @@
 //   mpi_checks allreduce VARIANT     the variant against MPI_Allreduce, sizes 0, 1, primes, ...
 //   mpi_checks gradients             average_gradients against Σ_r w_r g_r, every bucket size
 //   mpi_checks equivalence OPTIMIZER P processes on shares of a batch = 1 process on the whole batch
-//   mpi_checks zero1                 ZeRO-1's AdamW step = all-reduce then AdamW
+//   mpi_checks zero1 [N]             ZeRO-1's AdamW step = all-reduce then AdamW, on N parameters
+//   mpi_checks zero1-sizes           ZeRO-1 refuses moments that are not its part's size
 //   mpi_checks die                   rank 1 is killed while rank 0 waits in an all-reduce
 //
-// Rank 0 prints "PASS <check>" when every rank passed. A failed check prints what and where, and
-// MPI_Abort takes the whole job down (a process that stops alone would leave the others waiting).
+// Rank 0 prints what it starts ("allreduce_ring on 3 processes, 97 floats ..."), so that a run that
+// hangs shows where, and "PASS <check>" when every rank passed. A failed check prints what and where,
+// and MPI_Abort takes the whole job down (a process that stops alone would leave the others waiting).
 #include "../../../chapters/ch10_distributed/mpi_data_parallel.hpp"
 
 #include "dl/nn/loss.hpp"
@@ -33,6 +35,11 @@ namespace {
 
 int rank_here() { return mpi_rank(MPI_COMM_WORLD); }
 int size_here() { return mpi_size(MPI_COMM_WORLD); }
+
+// Rank 0 says what it starts, at once (a deadlock's last words).
+void starting(const std::string& what) {
+    if (rank_here() == 0) std::cout << what << " ..." << std::endl;
+}
 
 [[noreturn]] void fail(const std::string& what) {
     std::cout << "FAIL (rank " << rank_here() << " of " << size_here() << "): " << what << std::endl;
@@ -68,6 +75,7 @@ void check_allreduce(const std::string& name) {
     if (run == nullptr) fail("no all-reduce variant '" + name + "'");
     const int P = size_here(), rank = rank_here();
     for (const std::size_t n : {0ul, 1ul, 2ul, 3ul, 5ul, 7ul, 13ul, 97ul, 1000ul, 4099ul, 65537ul}) {
+        starting("allreduce_" + name + " on " + std::to_string(P) + " processes, " + std::to_string(n) + " floats");
         std::vector<float> data = contribution(n, rank, n);
         // Σ_r |x_r| bounds the rounding of any order of the sum: (P − 1) ε Σ_r |x_r| per element.
         std::vector<float> expected = data, magnitude(n);
@@ -96,6 +104,8 @@ void check_gradients() {
     const std::size_t B = 11;   // a global batch that no P from 2 to 4 divides: uneven weights
     for (const std::size_t bucket : {1ul, 5ul, 64ul, 300ul, 100000ul})
         for (const auto& variant : allreduce_variants()) {
+            starting(std::string("average_gradients with allreduce_") + variant.name + ", buckets of " +
+                     std::to_string(bucket) + " floats");
             std::vector<std::vector<float>> grads;
             for (std::size_t k = 0; k < sizes.size(); ++k) grads.push_back(contribution(sizes[k], rank, k + 1));
             std::vector<std::span<float>> spans(grads.begin(), grads.end());
@@ -161,15 +171,16 @@ void check_equivalence(const std::string& optimizer) {
     }
 }
 
-void check_zero1() {
+void check_zero1(std::size_t n) {   // 1001 by default: no P from 2 to 4 divides it
     const int P = size_here(), rank = rank_here();
-    const std::size_t n = 1001;   // no P from 2 to 4 divides it
     std::vector<float> sharded(n), plain(n);
     Rng init(5);
     for (std::size_t i = 0; i < n; ++i) sharded[i] = plain[i] = static_cast<float>(init.normal());
     const Share mine = share_of(n, rank, P);
     Tensor m({mine.size}), v({mine.size}), m_all({n}), v_all({n}), theta({n}), g({n});
     for (std::int64_t t = 1; t <= 3; ++t) {
+        starting("zero1_adamw_step on " + std::to_string(P) + " processes, " + std::to_string(n) + " parameters, step " +
+                 std::to_string(t));
         std::vector<float> grads = contribution(n, rank, static_cast<std::uint64_t>(t));
         zero1_adamw_step(sharded, grads, m, v, t, 0.01f, 0.9f, 0.999f, 1e-8f, 0.01f, MPI_COMM_WORLD);
         allreduce_mpi(grads, MPI_COMM_WORLD);   // the plain data-parallel step: sum, then AdamW everywhere
@@ -190,6 +201,26 @@ void check_zero1() {
     require_same_everywhere(sharded, "zero1_adamw_step's parameters");
 }
 
+// Moments of the whole model, not of this rank's part: refused on every rank, with the size wanted.
+void check_zero1_sizes() {
+    const std::size_t n = 101;
+    std::vector<float> params(n, 1.0f), grads(n, 0.5f);
+    Tensor m({n}), v({n});
+    starting("zero1_adamw_step with moments of all " + std::to_string(n) + " parameters");
+    try {
+        zero1_adamw_step(params, grads, m, v, 1, 0.01f, 0.9f, 0.999f, 1e-8f, 0.0f, MPI_COMM_WORLD);
+    } catch (const NotImplemented&) {
+        throw;
+    } catch (const Error& e) {
+        const std::string wanted = std::to_string(share_of(n, rank_here(), size_here()).size);
+        if (std::string(e.what()).find(wanted) == std::string::npos)
+            fail(std::string("the message should say the size m and v must have (") + wanted + "): " + e.what());
+        return;
+    }
+    fail("zero1_adamw_step took moments of all " + std::to_string(n) +
+         " parameters: each rank must keep only its part's (check m.size() and v.size() before any MPI call)");
+}
+
 void die() {
     if (size_here() < 2) fail("'die' needs at least 2 processes");
     std::vector<float> data(1000, 1.0f);
@@ -208,9 +239,10 @@ int main(int argc, char** argv) {
         if (check == "allreduce") check_allreduce(arg);
         else if (check == "gradients") check_gradients();
         else if (check == "equivalence") check_equivalence(arg);
-        else if (check == "zero1") check_zero1();
+        else if (check == "zero1") check_zero1(arg.empty() ? 1001 : std::stoul(arg));
+        else if (check == "zero1-sizes") check_zero1_sizes();
         else if (check == "die") die();
-        else fail("unknown check '" + check + "' (allreduce VARIANT | gradients | equivalence OPTIMIZER | zero1 | die)");
+        else fail("unknown check '" + check + "' (allreduce VARIANT | gradients | equivalence OPTIMIZER | zero1 [N] | zero1-sizes | die)");
     } catch (const std::exception& e) {
         fail(e.what());
     }

@@ -38,4 +38,9 @@ std::string format_fixed(double value, int digits);
 // true when standard output is a terminal.
 bool stdout_is_terminal();
 
+// Progress bars are drawn on a terminal unless a program turns them off for good: chapter 10's
+// processes under mpirun, whose standard output is always a pseudo-terminal (mpirun's own may be a
+// file or a pipe, where a bar's carriage returns would be noise).
+void disable_progress_bars();
+
 }  // namespace dl::util
