@@ -58,9 +58,12 @@ inline std::string tail(const std::string& output, std::size_t lines = 25) {
     return out;
 }
 
-// mpi_checks CHECK ARG on P processes (tests/ch10_distributed/worker/mpi_checks.cpp).
-inline Launched mpi_check(int processes, const std::string& check, const std::string& arg = "") {
-    return mpi_launch(processes, "ch10_mpi_checks", check + " " + arg);
+// mpi_checks CHECK ARG on P processes (tests/ch10_distributed/worker/mpi_checks.cpp): "" when every
+// rank passed, else what the processes printed, headed by how many there were.
+inline std::string mpi_check_failure(int processes, const std::string& check, const std::string& arg = "") {
+    const Launched r = mpi_launch(processes, "ch10_mpi_checks", check + " " + arg);
+    if (r.status == 0 && r.output.find("PASS") != std::string::npos) return "";
+    return "on " + std::to_string(processes) + " process(es), exit " + std::to_string(r.status) + ":\n" + r.output;
 }
 
 }  // namespace dl::testing
