@@ -107,6 +107,9 @@ bool Cli::parse(int argc, const char* const argv[]) {
     if (o.epochs < 1 && !(o.epochs == 0 && (!o.resume.empty() || imported)))
         DL_THROW(UsageError, "--epochs must be at least 1 (or 0 with --resume" << (takes_import ? " or --import-safetensors" : "")
                                                                              << ": evaluate the saved model), got " << o.epochs);
+    if (o.epochs == 0 && !o.save.empty())
+        DL_THROW(UsageError, "--save " << o.save << " with --epochs 0 would save nothing: --epochs 0 only evaluates "
+                             "(train at least one epoch to save, or leave --save out)");
     if (batch_size_raw_ < 1) DL_THROW(UsageError, "--batch-size must be at least 1, got " << batch_size_raw_);
     o.batch_size = static_cast<std::size_t>(batch_size_raw_);
     if (!(o.lr > 0)) DL_THROW(UsageError, "--lr must be positive, got " << o.lr);

@@ -47,9 +47,15 @@ LmRunSettings read_language_model_options(const train::Cli& cli, std::size_t seq
     if (run.steps < 0 || (run.steps == 0 && opt.resume.empty() && !imported))
         DL_THROW(UsageError,
                  "--steps must be at least 1 (or 0 with --resume or --import-safetensors: evaluate the saved model), got " << run.steps);
+    if (run.steps == 0 && !opt.save.empty())
+        DL_THROW(UsageError, "--save " << opt.save << " with --steps 0 would save nothing: --steps 0 only evaluates "
+                             "(train at least one step to save, or leave --save out)");
     if (run.eval_every < 1) DL_THROW(UsageError, "--eval-every must be at least 1, got " << run.eval_every);
     if (run.eval_windows < 1) DL_THROW(UsageError, "--eval-windows must be at least 1");
     if (opt.quick) {
+        if (run.steps > 60 && !cli.values().at("steps").defaulted())   // said, not silently capped
+            std::cerr << "note: --quick trains 60 steps, not the " << run.steps
+                      << " of --steps (leave out --quick to train them all)\n";
         run.steps = std::min(run.steps, 60L), run.eval_every = std::min(run.eval_every, 30L);
         run.eval_windows = std::min<std::size_t>(run.eval_windows, 64);
     }
