@@ -259,13 +259,13 @@ int main(int argc, char** argv) {
     ch10::MpiSession mpi(argc, argv);
     // Rank 0 speaks for the job; the others print only their own errors (a usage error is every
     // process's, from the same command line: rank 0 reports it).
-    std::ostringstream quiet, errors;
+    std::ostringstream errors;
     std::streambuf* const stdout_buffer = std::cout.rdbuf();
     std::streambuf* const stderr_buffer = std::cerr.rdbuf();
-    if (mpi.rank() > 0) std::cout.rdbuf(quiet.rdbuf()), std::cerr.rdbuf(errors.rdbuf());
+    if (mpi.rank() > 0) std::cout.rdbuf(nullptr), std::cerr.rdbuf(errors.rdbuf());   // no buffer: writes go nowhere
     const std::string name = mpi.rank() == 0 ? program : std::string(program) + " (rank " + std::to_string(mpi.rank()) + ")";
     const int status = train::run_main(name.c_str(), [&] { return run(argc, argv, mpi); });
-    std::cout.rdbuf(stdout_buffer);
+    std::cout.rdbuf(stdout_buffer);   // rdbuf also clears the bad bit that writing to no buffer set
     std::cerr.rdbuf(stderr_buffer);
     if (status != 2) std::cerr << errors.str() << std::flush;
     // A process that stops alone would leave the others waiting in their next all-reduce for ever:
