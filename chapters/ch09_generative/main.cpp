@@ -1,13 +1,18 @@
-// Chapter 9: a variational autoencoder that draws Fashion-MNIST (vae.hpp has the model). It
-// learns to encode each image as a Gaussian over a small latent space and to decode a sample of it
-// back, and its loss is the negative evidence lower bound (ELBO) in nats per image. After training,
-// decoding samples of the prior N(0, I) draws new clothes.
+// Chapter 9: two generative models that draw Fashion-MNIST, judged by chapter 5's classifier.
+//   --model vae   a variational autoencoder (vae.hpp): it learns to encode each image as a Gaussian
+//                 over a small latent space and to decode a sample of it back; its loss is the
+//                 negative evidence lower bound (ELBO) in nats per image
+//   --model gan   a DCGAN in miniature (gan.hpp): a generator and a discriminator trained against
+//                 each other, with Adam at 2e-4 and β1 = 0.5 unless --lr or --beta1 say otherwise
+// After training, decoding samples of the prior N(0, I) draws new clothes, and the judge (judge.hpp:
+// the chapter 5 CNN, trained here on the real images) scores --judge-samples of them.
 //
-// Writes to --out: metrics.csv (train_loss and val_loss are the negative ELBO), summary.json
-// (the test set's ELBO and its two parts), curves.png, samples.png (64 images from fixed latent
-// vectors), samples/epoch-NN.png (the same vectors after every epoch: an animation's frames),
-// reconstructions.png (test images above their reconstructions) and interpolation.png (decoding
-// the straight line between two test images' codes).
+// Writes to --out: metrics.csv, summary.json (the VAE's test ELBO and its parts; the judge's
+// verdict), curves.png, samples.png (64 images from fixed latent codes), samples/epoch-NN.png (the
+// same codes after every epoch: an animation's frames), interpolation.png (decoding a straight
+// line in the latent space) and, for the VAE, reconstructions.png.
+#include "gan.hpp"
+#include "judge.hpp"
 #include "vae.hpp"
 
 #include "dl/data/fashion_mnist.hpp"
@@ -17,8 +22,11 @@
 #include "dl/util/progress.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
+#include <functional>
 #include <iostream>
+#include <optional>
 
 using namespace dl;
 namespace po = boost::program_options;
@@ -40,22 +48,21 @@ std::vector<util::ImageTile> tiles_of(const Tensor& images, const std::vector<st
     return tiles;
 }
 
-// The first `count` images of a dataset as a batch [count, C, H, W].
-Tensor first_images(const data::Dataset& d, std::size_t count) {
+// Images [count, C, H, W] from a dataset's examples `first`, `first + 1`, ...
+Tensor images_of(const data::Dataset& d, std::size_t first, std::size_t count) {
     Tensor batch({count, d.x.dim(1), d.x.dim(2), d.x.dim(3)});
-    std::copy(d.x.begin(), d.x.begin() + static_cast<std::ptrdiff_t>(batch.size()), batch.begin());
+    const auto per_image = static_cast<std::ptrdiff_t>(batch.size() / count);
+    std::copy_n(d.x.begin() + static_cast<std::ptrdiff_t>(first) * per_image, batch.size(), batch.begin());
     return batch;
 }
 
-// Test images (first row of each pair) above their reconstructions (second row), 8 a row.
+// Test images (rows 1 and 3) above their reconstructions from their mean codes (rows 2 and 4).
 bool plot_reconstructions(ch09::Vae& vae, const data::Dataset& test, const std::filesystem::path& png,
                           util::PlotMode mode) {
-    const Tensor x = first_images(test, 16);
-    vae.sampler->reset_evaluation_noise(1);
+    const Tensor x = images_of(test, 0, 16);
     vae.model.forward(x, nn::Mode::eval);
-    const Tensor recon = ch09::decode(vae, vae.sampler->mu());   // the decoded mean code
+    const auto originals = tiles_of(x), decoded = tiles_of(ch09::decode(vae, vae.sampler->mu()));
     std::vector<util::ImageTile> tiles;
-    const auto originals = tiles_of(x), decoded = tiles_of(recon);
     for (std::size_t row = 0; row < 2; ++row) {
         for (std::size_t i = 0; i < 8; ++i) tiles.push_back(originals[row * 8 + i]);
         for (std::size_t i = 0; i < 8; ++i) tiles.push_back(decoded[row * 8 + i]);
@@ -64,134 +71,246 @@ bool plot_reconstructions(ch09::Vae& vae, const data::Dataset& test, const std::
                                  false);
 }
 
-// Decodes 10 points on the line between the codes (means) of two test images of different classes.
-bool plot_interpolation(ch09::Vae& vae, const data::Dataset& test, const std::filesystem::path& png,
-                        util::PlotMode mode) {
-    std::size_t a = 0, b = 1;
-    while (b < test.size() && test.labels[b] == test.labels[a]) ++b;
-    if (b == test.size()) return false;
-    Tensor pair({2, test.x.dim(1), test.x.dim(2), test.x.dim(3)});
-    const std::size_t pixels = pair.size() / 2;
-    std::copy_n(test.x.begin() + static_cast<std::ptrdiff_t>(a * pixels), pixels, pair.begin());
-    std::copy_n(test.x.begin() + static_cast<std::ptrdiff_t>(b * pixels), pixels, pair.begin() + static_cast<std::ptrdiff_t>(pixels));
-    vae.model.forward(pair, nn::Mode::eval);
-    const Tensor& mu = vae.sampler->mu();
-    const std::size_t L = mu.dim(1), steps = 10;
+// 10 codes on the straight line from a to b ([2, L]: a, then b), decoded.
+Tensor line_between(const Tensor& ends, const std::function<Tensor(const Tensor&)>& draw) {
+    const std::size_t L = ends.dim(1), steps = 10;
     Tensor z({steps, L});
     for (std::size_t s = 0; s < steps; ++s) {
         const float t = static_cast<float>(s) / static_cast<float>(steps - 1);
-        for (std::size_t j = 0; j < L; ++j) z[s * L + j] = (1 - t) * mu[j] + t * mu[L + j];
+        for (std::size_t j = 0; j < L; ++j) z[s * L + j] = (1 - t) * ends[j] + t * ends[L + j];
     }
-    const std::string from = test.class_names[static_cast<std::size_t>(test.labels[a])];
-    const std::string to = test.class_names[static_cast<std::size_t>(test.labels[b])];
-    return util::plot_image_grid(tiles_of(ch09::decode(vae, z), {from, "", "", "", "", "", "", "", "", to}), 10, png,
-                                 mode, "decoding the line from one test image's code to another's", false);
+    return draw(z);
+}
+
+// The VAE's line runs between the codes of two test images of different classes; the GAN's between
+// two codes drawn from the prior.
+bool plot_interpolation(const Tensor& images, const std::string& from, const std::string& to,
+                        const std::filesystem::path& png, util::PlotMode mode) {
+    std::vector<std::string> titles(images.dim(0));
+    titles.front() = from, titles.back() = to;
+    return util::plot_image_grid(tiles_of(images, titles), 10, png, mode,
+                                 "decoding the straight line between two latent codes", false);
+}
+
+// The negative ELBO (VAE) or the two players' losses and the discriminator's accuracy (GAN).
+bool plot_curves(const std::vector<train::EpochMetrics>& history, bool gan, const std::string& title,
+                 const std::filesystem::path& png, util::PlotMode mode, const std::string& csv) {
+    util::Series train{gan ? "generator (training)" : "train", {}, {}};
+    util::Series val{gan ? "discriminator (validation)" : "validation", {}, {}};
+    util::Series told_train{"training", {}, {}}, told_val{"validation", {}, {}};
+    for (const auto& m : history) {
+        if (m.epoch == 0) continue;
+        const auto e = static_cast<double>(m.epoch);
+        train.x.push_back(e), train.y.push_back(m.train_loss), val.x.push_back(e), val.y.push_back(m.val_loss);
+        told_train.x.push_back(e), told_train.y.push_back(m.train_acc);
+        told_val.x.push_back(e), told_val.y.push_back(m.val_acc);
+    }
+    if (train.x.empty()) return false;
+    std::vector<util::Panel> panels{{gan ? "the players' losses" : "negative ELBO", "epoch",
+                                     gan ? "loss" : "nats per image", {train, val}}};
+    if (gan) panels.push_back({"the discriminator tells real from generated", "epoch", "accuracy", {told_train, told_val}});
+    return util::plot_panels(panels, png, mode, title, csv);
 }
 
 int run(int argc, const char* const argv[]) {
-    train::Cli cli(program, "a variational autoencoder that draws Fashion-MNIST (chapter 9)",
+    train::Cli cli(program, "a VAE or a GAN that draws Fashion-MNIST, judged by chapter 5's classifier (chapter 9)",
                    {.epochs = 10, .batch_size = 64, .lr = 1e-3, .optimizer = "adam"});
     cli.chapter_options().add_options()
-        ("latent", po::value<long long>()->default_value(16), "latent dimensions L of the code z")
+        ("model", po::value<std::string>()->default_value("vae"),
+         "vae|gan (the GAN: --lr 2e-4 and --beta1 0.5 unless given)")
+        ("latent", po::value<long long>()->default_value(0), "latent dimensions L of the code z (0: 16 for the VAE, 64 for the GAN)")
+        ("lr-d", po::value<double>()->default_value(0), "the GAN's discriminator's learning rate (0: --lr)")
+        ("judge-epochs", po::value<long long>()->default_value(3),
+         "epochs of chapter 5's CNN trained as the judge (0: no judging)")
+        ("judge-samples", po::value<long long>()->default_value(10000), "samples the judge scores")
         ("max-train", po::value<long long>()->default_value(0), "train on at most this many images (0: all 55,000)");
     if (!cli.parse(argc, argv)) return 0;
     const train::CommonOptions& opt = cli.common();
-    const long long latent = cli.get<long long>("latent");
-    if (latent < 1 || latent > 1024) DL_THROW(UsageError, "--latent must be in [1, 1024], got " << latent);
-    const long long max_train = cli.get<long long>("max-train");
+    const std::string model = cli.get<std::string>("model");
+    if (model != "vae" && model != "gan") DL_THROW(UsageError, "--model must be vae or gan, got '" << model << "'");
+    const bool gan = model == "gan";
+    long long latent = cli.get<long long>("latent");
+    if (latent < 0 || latent > 1024) DL_THROW(UsageError, "--latent must be in [0, 1024], got " << latent);
+    if (latent == 0) latent = gan ? 64 : 16;
+    const long long max_train = cli.get<long long>("max-train"), judge_epochs = cli.get<long long>("judge-epochs");
+    const long long judge_samples_asked = cli.get<long long>("judge-samples");
     if (max_train < 0) DL_THROW(UsageError, "--max-train must be 0 (all) or positive, got " << max_train);
+    if (judge_epochs < 0 || judge_epochs > 100) DL_THROW(UsageError, "--judge-epochs must be in [0, 100], got " << judge_epochs);
+    if (judge_samples_asked < 2 || judge_samples_asked > 1'000'000)
+        DL_THROW(UsageError, "--judge-samples must be in [2, 1000000], got " << judge_samples_asked);
+    const double lr_d_given = cli.get<double>("lr-d");
+    if (!std::isfinite(lr_d_given) || lr_d_given < 0) DL_THROW(UsageError, "--lr-d must be 0 (--lr) or positive, got " << lr_d_given);
+    if (!gan && lr_d_given > 0) DL_THROW(UsageError, "--lr-d is an option of --model gan (the VAE has one optimizer)");
+    if (gan && opt.early_stop > 0)
+        DL_THROW(UsageError, "--early-stop needs a validation loss to minimise, and a GAN has none (leave it out with --model gan)");
     const int epochs = opt.quick ? std::min(opt.epochs, 2) : opt.epochs;
+    const std::size_t judge_samples = opt.quick ? std::min<std::size_t>(judge_samples_asked, 1000)
+                                                : static_cast<std::size_t>(judge_samples_asked);
     const std::filesystem::path out = opt.out;
     const util::PlotMode plot_mode = util::parse_plot_mode(opt.plot);
+    // DCGAN's Adam, unless the command line says otherwise.
+    optim::OptimizerOptions optimizer_options = opt.optimizer_options();
+    double lr = opt.lr;
+    if (gan && cli.values()["lr"].defaulted()) lr = 2e-4;
+    if (gan && cli.values()["beta1"].defaulted()) optimizer_options.beta1 = 0.5;
+    const double lr_d = lr_d_given > 0 ? lr_d_given : lr;
 
     // Check everything that can fail on bad input before writing to --out.
-    auto optimizer = optim::make_optimizer(opt.optimizer_options());
+    optim::Optimizer optimizer(optimizer_options), discriminator_optimizer(optimizer_options);
     const std::size_t train_cap = opt.quick ? (max_train > 0 ? std::min<std::size_t>(max_train, 3000) : 3000)
                                             : static_cast<std::size_t>(max_train);
     const data::ImageSplits fashion = data::load_image_dataset(
         {.data_dir = opt.data, .max_train = train_cap, .max_test = opt.quick ? 1000u : 0u, .seed = opt.seed});
 
     Rng rng(opt.seed);
-    ch09::Vae vae = ch09::build_vae(fashion.train.example_shape(), static_cast<std::size_t>(latent), rng);
-    vae.model.set_input_grad_needed(false);
-    Rng prior(opt.seed + 1);   // the fixed latent vectors of samples.png, the same in every epoch
-    Tensor z_grid({grid_samples, static_cast<std::size_t>(latent)});
+    const auto L = static_cast<std::size_t>(latent);
+    std::optional<ch09::Vae> vae;
+    std::optional<ch09::Gan> pair;
+    if (gan)
+        pair.emplace(ch09::build_gan(fashion.train.example_shape(), L, rng));
+    else {
+        vae.emplace(ch09::build_vae(fashion.train.example_shape(), L, rng));
+        vae->model.set_input_grad_needed(false);
+    }
+    const std::function<Tensor(const Tensor&)> draw = [&](const Tensor& z) {
+        return gan ? ch09::generate(*pair, z) : ch09::decode(*vae, z);
+    };
+    Rng prior(opt.seed + 1);   // the fixed latent codes of samples.png, the same after every epoch
+    Tensor z_grid({grid_samples, L});
     for (auto& v : z_grid) v = static_cast<float>(prior.normal());
-    const std::size_t params = count_parameters(vae.model);
-    std::cout << "Fashion-MNIST: " << fashion.train.size() << " train, " << fashion.validation.size() << " validation, "
-              << fashion.test.size() << " test images; " << opt.threads << " thread(s); latent dimensions " << latent
-              << "\n"
-              << nn::summary(vae.model) << '\n';
 
-    const std::string kind = std::string(program) + " (VAE), " + std::to_string(fashion.train.size()) +
-                             " training images\n" + nn::summary(vae.model);
-    ch09::VaeTask task(vae, *optimizer, fashion.train, fashion.validation, opt.batch_size, kind, rng);
-    train::RunState run = opt.resume.empty() ? train::RunState{} : task.restore(opt.resume);
+    std::string summaries = gan ? "generator\n" + nn::summary(pair->generator) + "discriminator\n" +
+                                      nn::summary(pair->discriminator)
+                                : nn::summary(vae->model);
+    const std::size_t params = gan ? count_parameters(pair->generator) + count_parameters(pair->discriminator)
+                                   : count_parameters(vae->model);
+    std::cout << "Fashion-MNIST: " << fashion.train.size() << " train, " << fashion.validation.size() << " validation, "
+              << fashion.test.size() << " test images; " << opt.threads << " thread(s); --model " << model
+              << ", latent dimensions " << L << "\n"
+              << summaries << '\n';
+
+    const std::string kind = std::string(program) + " (" + model + "), " + std::to_string(fashion.train.size()) +
+                             " training images\n" + summaries;
+    std::optional<ch09::VaeTask> vae_task;
+    std::optional<ch09::GanTask> gan_task;
+    train::Task* task = nullptr;
+    long steps_per_epoch = 0;
+    train::RunState run;
+    if (gan) {
+        gan_task.emplace(*pair, optimizer, discriminator_optimizer, lr_d / lr, fashion.train, fashion.validation,
+                         opt.batch_size, kind, rng);
+        task = &*gan_task, steps_per_epoch = static_cast<long>(gan_task->batches().batches_per_epoch());
+        if (!opt.resume.empty()) run = gan_task->restore(opt.resume);
+    } else {
+        vae_task.emplace(*vae, optimizer, fashion.train, fashion.validation, opt.batch_size, kind, rng);
+        task = &*vae_task, steps_per_epoch = static_cast<long>(vae_task->batches().batches_per_epoch());
+        if (!opt.resume.empty()) run = vae_task->restore(opt.resume);
+    }
     const int restored = run.epoch;
 
     train::MetricsCsv csv(out / "metrics.csv", /*with_run_column=*/false);
     std::filesystem::create_directories(out / "samples");
     const auto on_epoch = [&](const train::EpochMetrics& m) {
         csv.write(m);
-        if (m.epoch <= restored) return;   // a restored epoch's samples were drawn by the run that trained it
+        if (m.epoch <= restored) return;   // a restored epoch's frame was drawn by the run that trained it
         const std::string name = "epoch-" + std::string(m.epoch < 10 ? "0" : "") + std::to_string(m.epoch) + ".png";
-        util::plot_image_grid(tiles_of(ch09::decode(vae, z_grid)), 8, out / "samples" / name, plot_mode,
+        util::plot_image_grid(tiles_of(draw(z_grid)), 8, out / "samples" / name, plot_mode,
                               "samples after epoch " + std::to_string(m.epoch), false);
     };
-    train::LoopOptions loop{.unit = train::LoopOptions::Unit::epochs,
-                            .length = epochs,
-                            .steps_per_interval = static_cast<long>(task.batches().batches_per_epoch()),
-                            .lr = opt.lr,
-                            .schedule = opt.schedule,
-                            .step = {.clip_value = opt.clip_value, .clip_norm = opt.clip_norm},
-                            .early_stop_patience = opt.early_stop,
-                            .on_interval = on_epoch,
-                            .checkpoints = {.save_every = opt.save_every, .save = opt.save, .resume = opt.resume,
-                                            .kind = kind}};
-    const auto history = train::run_loop(task, loop, std::move(run));
+    const auto history = train::run_loop(
+        *task,
+        {.unit = train::LoopOptions::Unit::epochs,
+         .length = epochs,
+         .steps_per_interval = steps_per_epoch,
+         .lr = lr,
+         .schedule = opt.schedule,
+         .step = {.clip_value = opt.clip_value, .clip_norm = opt.clip_norm},
+         .early_stop_patience = opt.early_stop,
+         .on_interval = on_epoch,
+         .checkpoints = {.save_every = opt.save_every, .save = opt.save, .resume = opt.resume, .kind = kind}},
+        std::move(run));
 
-    const ch09::ElboParts test = ch09::evaluate_elbo(vae, fashion.test, 1);
     double best_rate = 0, seconds = 0;
     for (const auto& m : history) best_rate = std::max(best_rate, m.examples_per_s), seconds += m.seconds;
-    std::cout << "test ELBO " << util::format_fixed(-test.negative_elbo, 2) << " nats per image (reconstruction "
-              << util::format_fixed(test.reconstruction, 2) << " + KL " << util::format_fixed(test.kl, 2) << "); "
-              << static_cast<long long>(best_rate) << " images/s (best epoch), " << util::format_fixed(seconds, 1)
+    train::CommonOptions used = opt;   // the settings as run: --quick caps the epochs; the GAN's Adam
+    used.epochs = epochs, used.lr = lr, used.beta1 = optimizer_options.beta1;
+    util::Json summary = train::summary_header(program, used);
+    summary.set("model", model).set("params", params).set("epochs", static_cast<int>(history.size()));
+    summary.set("examples_per_s", best_rate).set("training_seconds", seconds).set("threads", opt.threads);
+    summary.set("latent", static_cast<int>(L)).set("batch_size", opt.batch_size).set("lr", lr).set("quick", opt.quick);
+    summary.set("val_loss", history.back().val_loss);
+    if (gan) {
+        summary.set("lr_d", lr_d).set("discriminator_val_accuracy", history.back().val_acc);
+    } else {
+        vae->sampler->reset_evaluation_noise(1);
+        const ch09::ElboParts test = ch09::evaluate_elbo(*vae, fashion.test, 1);
+        std::cout << "test ELBO " << util::format_fixed(-test.negative_elbo, 2) << " nats per image (reconstruction "
+                  << util::format_fixed(test.reconstruction, 2) << " + KL " << util::format_fixed(test.kl, 2) << ")\n";
+        summary.set("elbo", -test.negative_elbo).set("reconstruction", test.reconstruction).set("kl", test.kl);
+    }
+    std::cout << static_cast<long long>(best_rate) << " images/s (best epoch), " << util::format_fixed(seconds, 1)
               << " s of training\n";
 
-    train::CommonOptions used = opt;   // the settings as run: --quick caps the epochs
-    used.epochs = epochs;
-    util::Json summary = train::summary_header(program, used);
-    summary.set("model", "vae").set("elbo", -test.negative_elbo).set("reconstruction", test.reconstruction);
-    summary.set("kl", test.kl).set("val_loss", history.back().val_loss).set("params", params);
-    summary.set("epochs", static_cast<int>(history.size())).set("examples_per_s", best_rate);
-    summary.set("training_seconds", seconds).set("threads", opt.threads).set("latent", static_cast<int>(latent));
-    summary.set("batch_size", opt.batch_size).set("lr", opt.lr).set("quick", opt.quick);
+    if (judge_epochs > 0) {
+        std::cout << "the judge: chapter 5's CNN, " << judge_epochs << " epoch(s) on the real images\n";
+        ch09::Judge judge = ch09::train_judge(fashion, static_cast<int>(judge_epochs), opt.seed, false);
+        Rng codes(opt.seed + 2);
+        Tensor samples({judge_samples, fashion.test.x.dim(1), fashion.test.x.dim(2), fashion.test.x.dim(3)});
+        const std::size_t per_image = samples.size() / judge_samples, batch = 500;
+        for (std::size_t from = 0; from < judge_samples; from += batch) {
+            Tensor z({std::min(batch, judge_samples - from), L});
+            for (auto& v : z) v = static_cast<float>(codes.normal());
+            const Tensor images = draw(z);
+            std::copy(images.begin(), images.end(), samples.begin() + static_cast<std::ptrdiff_t>(from * per_image));
+        }
+        const ch09::Verdict verdict = ch09::judge_samples(judge, samples, fashion.test);
+        std::cout << "the judge (test accuracy " << util::format_fixed(judge.test_accuracy, 4) << ") on "
+                  << judge_samples << " samples: " << util::format_fixed(100 * verdict.confident, 1)
+                  << "% named with probability >= 0.9; classes' entropy " << util::format_fixed(verdict.entropy, 3)
+                  << " nats (ln 10 = 2.303 when even); Frechet distance " << util::format_fixed(verdict.frechet, 2)
+                  << "\n";
+        summary.set("judge_accuracy", judge.test_accuracy).set("judge_samples", judge_samples);
+        summary.set("judge_confident", verdict.confident).set("judge_entropy", verdict.entropy);
+        util::Json::Array shares;
+        for (const double share : verdict.class_share) shares.push_back(share);
+        summary.set("frechet", verdict.frechet).set("judge_class_share", shares);
+    }
     util::write_file_atomically(out / "summary.json", summary.dump());
 
-    util::Panel loss{"negative ELBO", "epoch", "nats per image", {}};
-    util::Series train_series{"train", {}, {}}, val_series{"validation", {}, {}};
-    for (const auto& m : history) {
-        if (m.epoch == 0) continue;
-        train_series.x.push_back(m.epoch), train_series.y.push_back(m.train_loss);
-        val_series.x.push_back(m.epoch), val_series.y.push_back(m.val_loss);
-    }
-    loss.series = {train_series, val_series};
-    const bool plotted = !train_series.x.empty() &&
-                         util::plot_panels({loss}, out / "curves.png", plot_mode,
-                                           "Fashion-MNIST, a VAE with " + std::to_string(latent) + " latent dimensions",
-                                           (out / "metrics.csv").string());
+    const bool plotted = plot_curves(history, gan,
+                                     "Fashion-MNIST, " + std::string(gan ? "a GAN" : "a VAE") + " with " +
+                                         std::to_string(L) + " latent dimensions",
+                                     out / "curves.png", plot_mode, csv.path().string());
     bool pictures = false;
     if (plot_mode != util::PlotMode::none) {
-        pictures = util::plot_image_grid(tiles_of(ch09::decode(vae, z_grid)), 8, out / "samples.png", plot_mode,
+        pictures = util::plot_image_grid(tiles_of(draw(z_grid)), 8, out / "samples.png", plot_mode,
                                          "64 samples: the decoder on fixed draws of the prior N(0, I)", false);
-        plot_reconstructions(vae, fashion.test, out / "reconstructions.png", plot_mode);
-        plot_interpolation(vae, fashion.test, out / "interpolation.png", plot_mode);
+        if (gan) {
+            Tensor ends({2, L});   // the codes of samples.png's first two images
+            std::copy_n(z_grid.begin(), ends.size(), ends.begin());
+            plot_interpolation(line_between(ends, draw), "sample 1", "sample 2", out / "interpolation.png", plot_mode);
+        } else {
+            plot_reconstructions(*vae, fashion.test, out / "reconstructions.png", plot_mode);
+            std::size_t b = 1;   // the first test image of another class than the first's
+            while (b < fashion.test.size() && fashion.test.labels[b] == fashion.test.labels[0]) ++b;
+            if (b < fashion.test.size()) {
+                Tensor pair_images = images_of(fashion.test, 0, 1), second = images_of(fashion.test, b, 1);
+                Tensor both({2, pair_images.dim(1), pair_images.dim(2), pair_images.dim(3)});
+                std::copy(pair_images.begin(), pair_images.end(), both.begin());
+                std::copy(second.begin(), second.end(), both.begin() + static_cast<std::ptrdiff_t>(pair_images.size()));
+                vae->model.forward(both, nn::Mode::eval);
+                plot_interpolation(line_between(vae->sampler->mu(), draw),
+                                   fashion.test.class_names[static_cast<std::size_t>(fashion.test.labels[0])],
+                                   fashion.test.class_names[static_cast<std::size_t>(fashion.test.labels[b])],
+                                   out / "interpolation.png", plot_mode);
+            }
+        }
     }
     std::cout << "wrote " << csv.path().string() << ", " << (out / "summary.json").string();
     if (plotted && plot_mode == util::PlotMode::png) std::cout << ", " << (out / "curves.png").string();
     if (pictures && plot_mode == util::PlotMode::png)
-        std::cout << ", " << (out / "samples.png").string() << ", " << (out / "reconstructions.png").string() << ", "
-                  << (out / "interpolation.png").string() << ", " << (out / "samples").string() << "/";
+        std::cout << ", " << (out / "samples.png").string() << (gan ? "" : ", " + (out / "reconstructions.png").string())
+                  << ", " << (out / "interpolation.png").string() << ", " << (out / "samples").string() << "/";
     std::cout << '\n';
     return 0;
 }

@@ -1,5 +1,6 @@
 // Batch normalisation: a tiny batch by hand, the running statistics over two steps, evaluation with
 // them, the backward pass against finite differences for several batch sizes, and shape errors.
+#include "dl/nn/regularization.hpp"
 #include "dl/ops/batchnorm.hpp"
 #include "dl/testing/checks.hpp"
 #include "dl/testing/gradcheck.hpp"
@@ -272,4 +273,34 @@ TEST_CASE("ch04.batchnorm_backward rejects gradients shaped unlike the saved val
     REQUIRE(testing::throws_error([&] { batchnorm_backward(dX, dgamma, dbeta, dY, x_hat, inv_std, wrong); }));
     REQUIRE(testing::throws_error([&] { batchnorm_backward(dX, dgamma_wrong, dbeta, dY, x_hat, inv_std, gamma); }));
     REQUIRE(testing::throws_error([&] { batchnorm_backward(dX, dgamma, dgamma_wrong, dY, x_hat, inv_std, gamma); }));
+}
+
+TEST_CASE("ch04.batchnorm_backward nn::BatchNorm normalises images per channel, with gradients matching finite "
+          "differences",
+          "[ch04][exercise]") {
+    // [N, C, H, W] = [3, 2, 3, 2]: each channel's 18 values (3 images × 6 pixels) are one feature's
+    // rows (PyTorch's BatchNorm2d), so each channel of the output has mean β and variance ≈ γ².
+    nn::BatchNormT<double> layer(2);
+    layer.parameters()[0]->value = TensorD::from({2}, {1.5, 0.5});
+    layer.parameters()[1]->value = TensorD::from({2}, {-1.0, 2.0});
+    const TensorD X = testing::random_tensor<double>({3, 2, 3, 2}, 71, 3.0);
+    REQUIRE(layer.output_shape({2, 3, 2}) == Shape{2, 3, 2});
+    const TensorD Y = layer.forward(X, nn::Mode::train);
+    REQUIRE(Y.shape() == X.shape());
+    for (std::size_t c = 0; c < 2; ++c) {
+        double sum = 0, squares = 0;
+        for (std::size_t n = 0; n < 3; ++n)
+            for (std::size_t p = 0; p < 6; ++p) {
+                const double v = Y[(n * 2 + c) * 6 + p] - layer.parameters()[1]->value[c];
+                sum += v, squares += v * v;
+            }
+        CAPTURE(c);
+        REQUIRE_THAT(sum / 18, WithinAbs(0, 1e-12));
+        const double gamma = layer.parameters()[0]->value[c];
+        REQUIRE_THAT(squares / 18, WithinRel(gamma * gamma, 1e-4));   // σ²/(σ² + ε) of γ²
+    }
+    const TensorD dY = testing::random_tensor<double>({3, 2, 3, 2}, 72);
+    const auto report = testing::gradcheck(layer, X, dY);
+    INFO(report.describe());
+    REQUIRE(report.max_rel_error < 1e-6);
 }

@@ -36,25 +36,58 @@ BatchNormT<T>::BatchNormT(std::size_t features, double momentum, double eps)
 
 template <class T>
 Shape BatchNormT<T>::output_shape(const Shape& input) const {
-    if (input.size() != 1 || input[0] != features_)
-        DL_THROW(ShapeError, "BatchNorm(" << features_ << ") takes examples of shape [" << features_ << "], got "
-                                          << to_string(input));
+    if ((input.size() != 1 && input.size() != 3) || input[0] != features_)
+        DL_THROW(ShapeError, "BatchNorm(" << features_ << ") takes examples of shape [" << features_ << "] or images ["
+                                          << features_ << ", H, W], got " << to_string(input));
     return input;
 }
 
+namespace {
+// [N, C, H, W] -> [N·H·W, C]: row (n·H + h)·W + w holds pixel (h, w) of image n, one column per channel.
+template <class T>
+void images_to_rows(TensorT<T>& rows, const TensorT<T>& X) {
+    const std::size_t N = X.dim(0), C = X.dim(1), P = X.dim(2) * X.dim(3);
+    rows.resize({N * P, C});
+    for (std::size_t n = 0; n < N; ++n)
+        for (std::size_t c = 0; c < C; ++c)
+            for (std::size_t p = 0; p < P; ++p) rows[(n * P + p) * C + c] = X[(n * C + c) * P + p];
+}
+// The inverse: rows [N·H·W, C] back into images of `shape` [N, C, H, W].
+template <class T>
+void rows_to_images(TensorT<T>& X, const TensorT<T>& rows, const Shape& shape) {
+    const std::size_t N = shape[0], C = shape[1], P = shape[2] * shape[3];
+    X.resize(shape);
+    for (std::size_t n = 0; n < N; ++n)
+        for (std::size_t c = 0; c < C; ++c)
+            for (std::size_t p = 0; p < P; ++p) X[(n * C + c) * P + p] = rows[(n * P + p) * C + c];
+}
+}  // namespace
+
 template <class T>
 const TensorT<T>& BatchNormT<T>::forward(const TensorT<T>& X, Mode mode) {
+    const bool images = X.rank() == 4;
+    image_shape_ = images ? X.shape() : Shape{};
+    if (images) images_to_rows(rows_, X);
+    const TensorT<T>& in = images ? rows_ : X;
+    TensorT<T>& out = images ? drows_ : Y_;   // drows_ is free until backward
     if (mode == Mode::train)
-        batchnorm_forward_train(Y_, x_hat_, inv_std_, running_mean_, running_var_, X, gamma_.value, beta_.value,
+        batchnorm_forward_train(out, x_hat_, inv_std_, running_mean_, running_var_, in, gamma_.value, beta_.value,
                                 momentum_, eps_);
     else
-        batchnorm_forward_eval(Y_, X, gamma_.value, beta_.value, running_mean_, running_var_, eps_);
+        batchnorm_forward_eval(out, in, gamma_.value, beta_.value, running_mean_, running_var_, eps_);
+    if (images) rows_to_images(Y_, drows_, image_shape_);
     return Y_;
 }
 
 template <class T>
 const TensorT<T>& BatchNormT<T>::backward(const TensorT<T>& dY) {
-    batchnorm_backward(dX_, gamma_.grad, beta_.grad, dY, x_hat_, inv_std_, gamma_.value);
+    if (image_shape_.empty()) {
+        batchnorm_backward(dX_, gamma_.grad, beta_.grad, dY, x_hat_, inv_std_, gamma_.value);
+        return dX_;
+    }
+    images_to_rows(rows_, dY);
+    batchnorm_backward(drows_, gamma_.grad, beta_.grad, rows_, x_hat_, inv_std_, gamma_.value);
+    rows_to_images(dX_, drows_, image_shape_);
     return dX_;
 }
 

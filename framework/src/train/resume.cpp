@@ -127,32 +127,37 @@ std::vector<EpochMetrics> history_rows(const Tensor* t, std::int64_t rows, bool 
     return history;
 }
 
-void put_parameters(util::Checkpoint& c, const std::vector<nn::Parameter*>& params) {
+// `prefix` names a second model's entries ("generator.") beside the first's (no prefix).
+void put_parameters(util::Checkpoint& c, const std::vector<nn::Parameter*>& params, const std::string& prefix = "") {
     for (std::size_t i = 0; i < params.size(); ++i)
-        c.tensors.push_back({"param." + std::to_string(i) + "." + params[i]->name, params[i]->value});
+        c.tensors.push_back({prefix + "param." + std::to_string(i) + "." + params[i]->name, params[i]->value});
 }
 
-void put_optimizer(util::Checkpoint& c, const optim::Optimizer& optimizer) {
+void put_optimizer(util::Checkpoint& c, const optim::Optimizer& optimizer, const std::string& prefix = "") {
     const optim::OptimizerState opt = optimizer.state();
-    c.numbers.push_back({"optimizer.steps", static_cast<std::uint64_t>(opt.steps)});
+    c.numbers.push_back({prefix + "optimizer.steps", static_cast<std::uint64_t>(opt.steps)});
     for (std::size_t i = 0; i < opt.per_parameter.size(); ++i)
         for (std::size_t k = 0; k < opt.per_parameter[i].size(); ++k)
-            c.tensors.push_back({"optimizer." + std::to_string(i) + "." + std::to_string(k), opt.per_parameter[i][k]});
+            c.tensors.push_back(
+                {prefix + "optimizer." + std::to_string(i) + "." + std::to_string(k), opt.per_parameter[i][k]});
 }
 
 // The parameters' saved values, checked against this model's shapes.
-std::vector<const Tensor*> read_parameters(const Lookup& in, const std::vector<nn::Parameter*>& params) {
+std::vector<const Tensor*> read_parameters(const Lookup& in, const std::vector<nn::Parameter*>& params,
+                                           const std::string& prefix = "") {
     std::vector<const Tensor*> values;
     for (std::size_t i = 0; i < params.size(); ++i)
-        values.push_back(&in.tensor("param." + std::to_string(i) + "." + params[i]->name, params[i]->value.shape()));
+        values.push_back(
+            &in.tensor(prefix + "param." + std::to_string(i) + "." + params[i]->name, params[i]->value.shape()));
     return values;
 }
 
 // The optimizer's state: after a first step, every parameter's state tensors, each shaped like it
 // (a checkpoint without them would silently restart Adam's moments from zero).
 optim::OptimizerState read_optimizer(const Lookup& in, const optim::Optimizer& optimizer,
-                                     const std::vector<nn::Parameter*>& params, const std::string& source) {
-    const std::uint64_t steps = in.number("optimizer.steps");
+                                     const std::vector<nn::Parameter*>& params, const std::string& source,
+                                     const std::string& prefix = "") {
+    const std::uint64_t steps = in.number(prefix + "optimizer.steps");
     if (steps > (std::uint64_t{1} << 62))
         DL_THROW(DataError, source << ": the checkpoint's optimizer claims " << steps << " steps (damaged or made by hand)");
     optim::OptimizerState opt{optimizer.name(), static_cast<std::int64_t>(steps), {}};
@@ -160,8 +165,8 @@ optim::OptimizerState read_optimizer(const Lookup& in, const optim::Optimizer& o
     for (std::size_t i = 0; i < params.size(); ++i) {
         opt.per_parameter.emplace_back();
         for (std::size_t k = 0; k < optimizer.state_tensors(); ++k)
-            opt.per_parameter.back().push_back(
-                in.tensor("optimizer." + std::to_string(i) + "." + std::to_string(k), params[i]->value.shape()));
+            opt.per_parameter.back().push_back(in.tensor(prefix + "optimizer." + std::to_string(i) + "." + std::to_string(k),
+                                                         params[i]->value.shape()));
     }
     return opt;
 }
@@ -273,6 +278,48 @@ RunState restore_run_checkpoint(const util::Checkpoint& c, const std::string& so
     for (std::size_t i = 0; i < generators.size(); ++i) generators[i]->set_state(generator_states[i]);
     rng.set_state(rng_state);
     return run;
+}
+
+void put_second_model(util::Checkpoint& c, const std::string& name, nn::Sequential& model,
+                      const optim::Optimizer& optimizer) {
+    const std::string prefix = name + ".";
+    c.kind += "\n" + name + "'s optimizer: " + optimizer.name();
+    put_parameters(c, model.parameters(), prefix);
+    const auto buffers = model.buffers();
+    for (std::size_t i = 0; i < buffers.size(); ++i) c.tensors.push_back({prefix + "buffer." + std::to_string(i), *buffers[i]});
+    put_optimizer(c, optimizer, prefix);
+    const auto generators = model.generators();
+    for (std::size_t i = 0; i < generators.size(); ++i)
+        put_rng(c, prefix + "layer_rng." + std::to_string(i), generators[i]->state());
+}
+
+util::Checkpoint without_second_model(util::Checkpoint c, const std::string& name) {
+    const std::size_t line = c.kind.rfind("\n" + name + "'s optimizer: ");
+    if (line != std::string::npos) c.kind.erase(line);
+    return c;
+}
+
+void restore_second_model(const util::Checkpoint& c, const std::string& source, const std::string& name,
+                          nn::Sequential& model, optim::Optimizer& optimizer) {
+    const std::string prefix = name + ".", line = "\n" + name + "'s optimizer: " + optimizer.name();
+    if (c.kind.size() < line.size() || c.kind.compare(c.kind.size() - line.size(), line.size(), line) != 0)
+        DL_THROW(DataError, source << ": the checkpoint has no " << name << " trained with " << optimizer.name()
+                                   << " (it holds " << in_brief(c.kind) << ")");
+    const Lookup in(c, source);
+    const auto params = model.parameters();
+    std::vector<const Tensor*> values = read_parameters(in, params, prefix);
+    const auto buffers = model.buffers();
+    for (std::size_t i = 0; i < buffers.size(); ++i)
+        values.push_back(&in.tensor(prefix + "buffer." + std::to_string(i), buffers[i]->shape()));
+    const optim::OptimizerState opt = read_optimizer(in, optimizer, params, source, prefix);
+    const auto generators = model.generators();
+    std::vector<RngState> generator_states;
+    for (std::size_t i = 0; i < generators.size(); ++i)
+        generator_states.push_back(in.rng(prefix + "layer_rng." + std::to_string(i)));
+    optimizer.load_state(opt);
+    for (std::size_t i = 0; i < params.size(); ++i) params[i]->value = *values[i];
+    for (std::size_t i = 0; i < buffers.size(); ++i) *buffers[i] = *values[params.size() + i];
+    for (std::size_t i = 0; i < generators.size(); ++i) generators[i]->set_state(generator_states[i]);
 }
 
 util::Checkpoint make_lm_checkpoint(const std::string& kind, nn::LanguageModel& model, optim::Optimizer& optimizer,

@@ -36,6 +36,8 @@ private:
 // Batch normalisation of [N, D] inputs, per feature: training normalises with the batch's mean and
 // variance and updates the running ones; evaluation uses the running ones. Parameters γ (ones) and
 // β (zeros), [D]; running mean 0 and variance 1 at the start; momentum 0.1 and ε 1e-5 (PyTorch's).
+// Images [N, C, H, W] are normalised per channel (PyTorch's BatchNorm2d): each of the N·H·W
+// pixels of a channel is one row of the same [N·H·W, C] computation.
 template <class T>
 class BatchNormT final : public LayerT<T> {
 public:
@@ -55,6 +57,8 @@ private:
     ParameterT<T> gamma_, beta_;
     TensorT<T> running_mean_, running_var_;
     TensorT<T> x_hat_, inv_std_, Y_, dX_;
+    Shape image_shape_;         // [N, C, H, W] of the last forward's images (empty for [N, D])
+    TensorT<T> rows_, drows_;   // images as rows [N·H·W, C], and their gradient
 };
 
 using Dropout = DropoutT<float>;

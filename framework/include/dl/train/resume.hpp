@@ -34,6 +34,18 @@ RunState restore_run_checkpoint(const util::Checkpoint& checkpoint, const std::s
                                 nn::Sequential& model, optim::Optimizer& optimizer, Rng& rng,
                                 data::BatchIterator& batches);
 
+// A second model with its own optimizer in the same checkpoint (chapter 9: the GAN's generator
+// beside its discriminator, which make_run_checkpoint saves with the run): its parameters,
+// buffers, optimizer state and layer generators, each entry's name prefixed by `name` and a dot,
+// and a line naming its optimizer added to the checkpoint's kind. To restore, restore the second
+// model first (it throws naming `source` when the checkpoint has no such model or it does not fit),
+// then give without_second_model(checkpoint) to restore_run_checkpoint.
+void put_second_model(util::Checkpoint& c, const std::string& name, nn::Sequential& model,
+                      const optim::Optimizer& optimizer);
+void restore_second_model(const util::Checkpoint& c, const std::string& source, const std::string& name,
+                          nn::Sequential& model, optim::Optimizer& optimizer);
+util::Checkpoint without_second_model(util::Checkpoint c, const std::string& name);
+
 // A language model's run (dl/train/language_model.hpp) between evaluations: the steps, the
 // evaluations done, the stream batches' position and the carried recurrent state.
 struct LmRunState {
