@@ -151,25 +151,39 @@ Judge train_judge(const data::ImageSplits& fashion, int epochs, std::uint64_t se
     return judge;
 }
 
-Verdict judge_samples(Judge& judge, const Tensor& samples, const data::Dataset& real) {
-    std::vector<double> real_features, generated_features, probabilities, unused;
-    std::size_t d = 0, classes = 0;
-    look_at(judge, real.x, real_features, unused, d, classes);
-    look_at(judge, samples, generated_features, probabilities, d, classes);
-    Verdict v;
-    v.class_share.assign(classes, 0.0);
-    const std::size_t M = samples.dim(0);
+namespace {
+
+// The share of images named with probability at least 0.9, the entropy of the named classes, and
+// each class's share, from the judge's probabilities [M, classes].
+void tally(const std::vector<double>& probabilities, std::size_t classes, double& confident, double& entropy,
+           std::vector<double>& class_share) {
+    const std::size_t M = probabilities.size() / classes;
+    confident = 0, entropy = 0;
+    class_share.assign(classes, 0.0);
     for (std::size_t m = 0; m < M; ++m) {
         const double* p = probabilities.data() + m * classes;
         const auto best = static_cast<std::size_t>(std::max_element(p, p + classes) - p);
-        v.confident += p[best] >= 0.9 ? 1 : 0;
-        v.class_share[best] += 1;
+        confident += p[best] >= 0.9 ? 1 : 0;
+        class_share[best] += 1;
     }
-    v.confident /= static_cast<double>(M);
-    for (auto& share : v.class_share) {
+    confident /= static_cast<double>(M);
+    for (auto& share : class_share) {
         share /= static_cast<double>(M);
-        if (share > 0) v.entropy -= share * std::log(share);
+        if (share > 0) entropy -= share * std::log(share);
     }
+}
+
+}  // namespace
+
+Verdict judge_samples(Judge& judge, const Tensor& samples, const data::Dataset& real) {
+    std::vector<double> real_features, generated_features, probabilities, real_probabilities;
+    std::size_t d = 0, classes = 0;
+    look_at(judge, real.x, real_features, real_probabilities, d, classes);
+    look_at(judge, samples, generated_features, probabilities, d, classes);
+    Verdict v;
+    tally(probabilities, classes, v.confident, v.entropy, v.class_share);
+    std::vector<double> real_share;
+    tally(real_probabilities, classes, v.real_confident, v.real_entropy, real_share);
     std::vector<double> mean_r, cov_r, mean_g, cov_g;
     mean_and_covariance(real_features, d, mean_r, cov_r);
     mean_and_covariance(generated_features, d, mean_g, cov_g);

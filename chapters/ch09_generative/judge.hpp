@@ -34,6 +34,8 @@ Judge train_judge(const dl::data::ImageSplits& fashion, int epochs, std::uint64_
 struct Verdict {
     double confident = 0, entropy = 0, frechet = 0;
     std::vector<double> class_share;   // the share of samples named as each class
+    // The same measures of the real test images: what a perfect generator would score.
+    double real_confident = 0, real_entropy = 0;
 };
 
 // Judges samples [M, C, H, W] (pixels in [0, 1], as the real images) against the real images.

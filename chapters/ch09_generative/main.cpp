@@ -18,6 +18,7 @@
 #include "dl/data/fashion_mnist.hpp"
 #include "dl/train/cli.hpp"
 #include "dl/train/metrics.hpp"
+#include "dl/util/npy.hpp"
 #include "dl/util/plot.hpp"
 #include "dl/util/progress.hpp"
 
@@ -112,6 +113,43 @@ bool plot_curves(const std::vector<train::EpochMetrics>& history, bool gan, cons
     return util::plot_panels(panels, png, mode, title, csv);
 }
 
+// Trains the judge, scores `samples` against the real test images, prints the verdict and records it.
+void judge_into(util::Json& summary, const Tensor& samples, const data::ImageSplits& fashion, int epochs,
+                std::uint64_t seed) {
+    std::cout << "the judge: chapter 5's CNN, " << epochs << " epoch(s) on the real images\n";
+    ch09::Judge judge = ch09::train_judge(fashion, epochs, seed, false);
+    const ch09::Verdict verdict = ch09::judge_samples(judge, samples, fashion.test);
+    std::cout << "the judge (test accuracy " << util::format_fixed(judge.test_accuracy, 4) << ") on " << samples.dim(0)
+              << " samples: " << util::format_fixed(100 * verdict.confident, 1)
+              << "% named with probability >= 0.9; classes' entropy " << util::format_fixed(verdict.entropy, 3)
+              << " nats (ln 10 = 2.303 when even); Frechet distance " << util::format_fixed(verdict.frechet, 2)
+              << "\n(the real test images: " << util::format_fixed(100 * verdict.real_confident, 1)
+              << "% named with probability >= 0.9; entropy " << util::format_fixed(verdict.real_entropy, 3) << ")\n";
+    summary.set("judge_epochs", epochs).set("judge_accuracy", judge.test_accuracy).set("judge_samples", samples.dim(0));
+    summary.set("judge_confident", verdict.confident).set("judge_entropy", verdict.entropy);
+    util::Json::Array shares;
+    for (const double share : verdict.class_share) shares.push_back(share);
+    summary.set("frechet", verdict.frechet).set("judge_class_share", shares);
+    summary.set("judge_real_confident", verdict.real_confident).set("judge_real_entropy", verdict.real_entropy);
+}
+
+// --score FILE: the samples a file holds, checked to be images of the dataset's shape in [0, 1].
+Tensor samples_to_score(const std::string& file, const Shape& image) {
+    Tensor samples = util::read_npy(file);
+    Shape expected{0};
+    expected.insert(expected.end(), image.begin(), image.end());
+    expected[0] = samples.rank() > 0 ? samples.dim(0) : 0;
+    if (samples.shape() != expected || samples.dim(0) < 2)
+        DL_THROW(DataError, file << ": holds an array of shape " << to_string(samples.shape())
+                                 << "; --score takes N >= 2 images as [N, " << image[0] << ", " << image[1] << ", "
+                                 << image[2] << "]");
+    for (std::size_t i = 0; i < samples.size(); ++i)
+        if (!(samples[i] >= 0 && samples[i] <= 1))
+            DL_THROW(DataError, file << ": element " << i << " is " << samples[i]
+                                     << ": --score takes pixels in [0, 1] (as the generator's sigmoid gives them)");
+    return samples;
+}
+
 int run(int argc, const char* const argv[]) {
     train::Cli cli(program, "a VAE or a GAN that draws Fashion-MNIST, judged by chapter 5's classifier (chapter 9)",
                    {.epochs = 10, .batch_size = 64, .lr = 1e-3, .optimizer = "adam"});
@@ -123,7 +161,13 @@ int run(int argc, const char* const argv[]) {
         ("judge-epochs", po::value<long long>()->default_value(3),
          "epochs of chapter 5's CNN trained as the judge (0: no judging)")
         ("judge-samples", po::value<long long>()->default_value(10000), "samples the judge scores")
-        ("max-train", po::value<long long>()->default_value(0), "train on at most this many images (0: all 55,000)");
+        ("max-train", po::value<long long>()->default_value(0), "train on at most this many images (0: all 55,000)")
+        ("score", po::value<std::string>()->default_value(""),
+         "train nothing: the judge scores the samples in this .npy (float32 [N, 1, 28, 28] in [0, 1], e.g. "
+         "bench/pytorch_generative.py's) and summary.json records its verdict")
+        ("generate", po::value<long long>()->default_value(0),
+         "with --resume FILE: train no further; write N samples of the saved model to --out "
+         "(generated.npy [N, 1, 28, 28], and generated.png with the first 256)");
     if (!cli.parse(argc, argv)) return 0;
     const train::CommonOptions& opt = cli.common();
     const std::string model = cli.get<std::string>("model");
@@ -138,6 +182,11 @@ int run(int argc, const char* const argv[]) {
     if (judge_epochs < 0 || judge_epochs > 100) DL_THROW(UsageError, "--judge-epochs must be in [0, 100], got " << judge_epochs);
     if (judge_samples_asked < 2 || judge_samples_asked > 1'000'000)
         DL_THROW(UsageError, "--judge-samples must be in [2, 1000000], got " << judge_samples_asked);
+    const long long generate_count = cli.get<long long>("generate");
+    if (generate_count < 0 || generate_count > 1'000'000)
+        DL_THROW(UsageError, "--generate must be in [0, 1000000], got " << generate_count);
+    if (generate_count > 0 && opt.resume.empty())
+        DL_THROW(UsageError, "--generate needs --resume FILE: the saved model to draw the samples from");
     const double lr_d_given = cli.get<double>("lr-d");
     if (!std::isfinite(lr_d_given) || lr_d_given < 0) DL_THROW(UsageError, "--lr-d must be 0 (--lr) or positive, got " << lr_d_given);
     if (!gan && lr_d_given > 0) DL_THROW(UsageError, "--lr-d is an option of --model gan (the VAE has one optimizer)");
@@ -161,6 +210,18 @@ int run(int argc, const char* const argv[]) {
                                             : static_cast<std::size_t>(max_train);
     const data::ImageSplits fashion = data::load_image_dataset(
         {.data_dir = opt.data, .max_train = train_cap, .max_test = opt.quick ? 1000u : 0u, .seed = opt.seed});
+
+    if (const std::string file = cli.get<std::string>("score"); !file.empty()) {   // judge another program's samples
+        const Tensor samples = samples_to_score(file, fashion.train.example_shape());
+        if (judge_epochs == 0) DL_THROW(UsageError, "--score needs a judge: --judge-epochs must be at least 1");
+        util::Json summary = train::summary_header(program, opt);
+        summary.set("score", file);
+        judge_into(summary, samples, fashion, static_cast<int>(judge_epochs), opt.seed);
+        std::filesystem::create_directories(out);
+        util::write_file_atomically(out / "summary.json", summary.dump());
+        std::cout << "wrote " << (out / "summary.json").string() << '\n';
+        return 0;
+    }
 
     Rng rng(opt.seed);
     const auto L = static_cast<std::size_t>(latent);
@@ -207,6 +268,22 @@ int run(int argc, const char* const argv[]) {
         if (!opt.resume.empty()) run = vae_task->restore(opt.resume);
     }
     const int restored = run.epoch;
+    if (generate_count > 0) {   // draw from the saved model, and stop
+        const auto count = static_cast<std::size_t>(generate_count);
+        Rng codes(opt.seed + 3);
+        Tensor z({count, L});
+        for (auto& v : z) v = static_cast<float>(codes.normal());
+        const Tensor samples = draw(z);
+        std::filesystem::create_directories(out);
+        util::write_npy(out / "generated.npy", samples);
+        Tensor shown({std::min<std::size_t>(count, 256), samples.dim(1), samples.dim(2), samples.dim(3)});
+        std::copy_n(samples.begin(), shown.size(), shown.begin());
+        const bool drawn = util::plot_image_grid(tiles_of(shown), 16, out / "generated.png", plot_mode,
+                                                 std::to_string(count) + " samples of " + opt.resume, false);
+        std::cout << "wrote " << (out / "generated.npy").string()
+                  << (drawn && plot_mode == util::PlotMode::png ? ", " + (out / "generated.png").string() : "") << '\n';
+        return 0;
+    }
 
     train::MetricsCsv csv(out / "metrics.csv", /*with_run_column=*/false);
     std::filesystem::create_directories(out / "samples");
@@ -252,8 +329,6 @@ int run(int argc, const char* const argv[]) {
               << " s of training\n";
 
     if (judge_epochs > 0) {
-        std::cout << "the judge: chapter 5's CNN, " << judge_epochs << " epoch(s) on the real images\n";
-        ch09::Judge judge = ch09::train_judge(fashion, static_cast<int>(judge_epochs), opt.seed, false);
         Rng codes(opt.seed + 2);
         Tensor samples({judge_samples, fashion.test.x.dim(1), fashion.test.x.dim(2), fashion.test.x.dim(3)});
         const std::size_t per_image = samples.size() / judge_samples, batch = 500;
@@ -263,17 +338,7 @@ int run(int argc, const char* const argv[]) {
             const Tensor images = draw(z);
             std::copy(images.begin(), images.end(), samples.begin() + static_cast<std::ptrdiff_t>(from * per_image));
         }
-        const ch09::Verdict verdict = ch09::judge_samples(judge, samples, fashion.test);
-        std::cout << "the judge (test accuracy " << util::format_fixed(judge.test_accuracy, 4) << ") on "
-                  << judge_samples << " samples: " << util::format_fixed(100 * verdict.confident, 1)
-                  << "% named with probability >= 0.9; classes' entropy " << util::format_fixed(verdict.entropy, 3)
-                  << " nats (ln 10 = 2.303 when even); Frechet distance " << util::format_fixed(verdict.frechet, 2)
-                  << "\n";
-        summary.set("judge_accuracy", judge.test_accuracy).set("judge_samples", judge_samples);
-        summary.set("judge_confident", verdict.confident).set("judge_entropy", verdict.entropy);
-        util::Json::Array shares;
-        for (const double share : verdict.class_share) shares.push_back(share);
-        summary.set("frechet", verdict.frechet).set("judge_class_share", shares);
+        judge_into(summary, samples, fashion, static_cast<int>(judge_epochs), opt.seed);
     }
     util::write_file_atomically(out / "summary.json", summary.dump());
 
@@ -284,7 +349,7 @@ int run(int argc, const char* const argv[]) {
     bool pictures = false;
     if (plot_mode != util::PlotMode::none) {
         pictures = util::plot_image_grid(tiles_of(draw(z_grid)), 8, out / "samples.png", plot_mode,
-                                         "64 samples: the decoder on fixed draws of the prior N(0, I)", false);
+                                         std::string("64 samples: the ") + (gan ? "generator" : "decoder") + " on fixed draws of the prior N(0, I)", false);
         if (gan) {
             Tensor ends({2, L});   // the codes of samples.png's first two images
             std::copy_n(z_grid.begin(), ends.size(), ends.begin());

@@ -50,6 +50,21 @@ double dot(const TensorD& a, const TensorD& b) {
 }
 
 TensorD poisoned(const Shape& shape) { return TensorD(shape, std::numeric_limits<double>::quiet_NaN()); }
+
+// dX, dW and db of a ConvTranspose2D layer running `algorithm`, with a non-zero bias, against
+// central differences, for a random upstream gradient.
+void check_layer_gradients(const Case& k, const char* algorithm) {
+    CAPTURE(k.n, k.c, k.h, k.w, k.oc, k.kh, k.kw, k.p.stride, k.p.padding, k.p.output_padding, algorithm);
+    Rng rng(7);
+    nn::ConvTranspose2DT<double> layer(k.c, k.oc, k.kh, k.kw, k.p, rng, algorithm);
+    for (auto& v : layer.b().value) v = rng.normal(0.0, 1.0);
+    const TensorD X = testing::random_tensor<double>({k.n, k.c, k.h, k.w}, 9);
+    const Shape out = layer.output_shape({k.c, k.h, k.w});
+    const TensorD dY = testing::random_tensor<double>({k.n, out[0], out[1], out[2]}, 10);
+    const auto report = testing::gradcheck(layer, X, dY);
+    INFO(report.describe());
+    REQUIRE(report.max_rel_error < 1e-6);
+}
 }  // namespace
 
 TEST_CASE("conv_transpose_output_size is (H - 1)S - 2P + K + OP and refuses what has no output", "[ch09][infra]") {
@@ -138,16 +153,7 @@ TEST_CASE("ch09.conv_transpose2d_backward_naive agrees with PyTorch, strided, pa
 
 TEST_CASE("ch09.conv_transpose2d_backward_naive matches finite differences on awkward shapes", "[ch09][exercise]") {
     const Case k = GENERATE(from_range(std::begin(cases), std::end(cases)));
-    CAPTURE(k.n, k.c, k.h, k.w, k.oc, k.kh, k.kw, k.p.stride, k.p.padding, k.p.output_padding);
-    Rng rng(7);
-    nn::ConvTranspose2DT<double> layer(k.c, k.oc, k.kh, k.kw, k.p, rng, "naive");
-    for (auto& v : layer.b().value) v = rng.normal(0.0, 1.0);
-    const TensorD X = testing::random_tensor<double>({k.n, k.c, k.h, k.w}, 9);
-    const Shape out = layer.output_shape({k.c, k.h, k.w});
-    const TensorD dY = testing::random_tensor<double>({k.n, out[0], out[1], out[2]}, 10);
-    const auto report = testing::gradcheck(layer, X, dY);
-    INFO(report.describe());
-    REQUIRE(report.max_rel_error < 1e-6);
+    check_layer_gradients(k, "naive");
 }
 
 TEST_CASE("ch09.conv_transpose2d_backward_naive overwrites dX and accumulates dW and db", "[ch09][exercise]") {
@@ -166,15 +172,21 @@ TEST_CASE("ch09.conv_transpose2d_backward_naive overwrites dX and accumulates dW
     require_close(db2, db1, 1e-14, 1e-14, "db after two calls (twice one call's)");
 }
 
-TEST_CASE("ch09.conv_transpose2d_forward_naive refuses W in chapter 5's layout and a dY of the wrong shape",
+TEST_CASE("ch09.conv_transpose2d_forward_naive refuses W in chapter 5's layout and an X that is not [N, C, H, W]",
           "[ch09][exercise]") {
-    TensorD Y, dX, dW({3, 2, 3, 3}), db({2});
-    const TensorD X({1, 3, 4, 4});
+    TensorD Y;
+    const TensorD X({1, 3, 4, 4}), W({3, 2, 3, 3}), b({2});
     // Chapter 5's layout [OC, C, KH, KW] = [2, 3, 3, 3] for 3 input channels: the first axis must be C.
-    REQUIRE(testing::throws_error([&] { conv_transpose2d_forward_naive(Y, X, TensorD({2, 3, 3, 3}), db, {}); }));
-    REQUIRE(testing::throws_error([&] { conv_transpose2d_forward_naive(Y, TensorD({3, 4, 4}), dW, db, {}); }));
-    REQUIRE(testing::throws_error(
-        [&] { conv_transpose2d_backward_naive(dX, dW, db, TensorD({1, 2, 5, 5}), X, dW, {}); }));   // should be 6×6
+    REQUIRE(testing::throws_error([&] { conv_transpose2d_forward_naive(Y, X, TensorD({2, 3, 3, 3}), b, {}); }));
+    REQUIRE(testing::throws_error([&] { conv_transpose2d_forward_naive(Y, TensorD({3, 4, 4}), W, b, {}); }));
+}
+
+TEST_CASE("ch09.conv_transpose2d_backward_naive refuses a dY whose shape is not the output's", "[ch09][exercise]") {
+    TensorD dX, dW({3, 2, 3, 3}), db({2});
+    const TensorD X({1, 3, 4, 4}), W({3, 2, 3, 3});
+    // The output of a 4×4 input with 3×3 kernels and stride 1 is 6×6.
+    REQUIRE(testing::throws_error([&] { conv_transpose2d_backward_naive(dX, dW, db, TensorD({1, 2, 5, 5}), X, W, {}); }));
+    REQUIRE(testing::throws_error([&] { conv_transpose2d_backward_naive(dX, dW, db, TensorD({2, 2, 6, 6}), X, W, {}); }));
 }
 
 TEST_CASE("ch09.conv_transpose2d_forward_gemm agrees with PyTorch and with the naive loops on awkward shapes",
@@ -225,14 +237,5 @@ TEST_CASE("ch09.conv_transpose2d_backward_gemm agrees with PyTorch and with the 
 TEST_CASE("ch09.conv_transpose2d_backward_gemm gives a layer whose gradients match finite differences",
           "[ch09][exercise]") {
     const Case k = GENERATE(from_range(std::begin(cases), std::end(cases)));
-    CAPTURE(k.n, k.c, k.h, k.w, k.oc, k.kh, k.kw, k.p.stride, k.p.padding, k.p.output_padding);
-    Rng rng(8);
-    nn::ConvTranspose2DT<double> layer(k.c, k.oc, k.kh, k.kw, k.p, rng, "gemm");
-    for (auto& v : layer.b().value) v = rng.normal(0.0, 1.0);
-    const TensorD X = testing::random_tensor<double>({k.n, k.c, k.h, k.w}, 19);
-    const Shape out = layer.output_shape({k.c, k.h, k.w});
-    const TensorD dY = testing::random_tensor<double>({k.n, out[0], out[1], out[2]}, 20);
-    const auto report = testing::gradcheck(layer, X, dY);
-    INFO(report.describe());
-    REQUIRE(report.max_rel_error < 1e-6);
+    check_layer_gradients(k, "gemm");
 }

@@ -33,14 +33,18 @@ std::string with_commas(std::size_t n) {
 
 std::string summary_table(const std::string& model_name, const std::vector<SummaryRow>& rows) {
     std::ostringstream out;
-    const std::string rule(70, '_'), double_rule(70, '=');
+    // Keras's widths, widened when a layer's name needs more ("convtranspose2d_11 (ConvTranspose2D)").
+    std::size_t name_width = 33;
+    for (const auto& row : rows) name_width = std::max(name_width, row.layer.size() + 1);
+    const std::string rule(37 + name_width, '_'), double_rule(37 + name_width, '=');
     out << "Model: \"" << model_name << "\"\n" << rule << '\n';
-    out << std::left << std::setw(34) << " Layer (type)" << std::setw(24) << "Output Shape" << "Param #\n";
+    out << std::left << std::setw(static_cast<int>(name_width) + 1) << " Layer (type)" << std::setw(24) << "Output Shape"
+        << "Param #\n";
     out << double_rule << '\n';
     std::size_t total = 0;
     for (const auto& row : rows) {
         total += row.params;
-        out << ' ' << std::setw(33) << row.layer << std::setw(24) << row.output_shape << with_commas(row.params) << '\n';
+        out << ' ' << std::setw(static_cast<int>(name_width)) << row.layer << std::setw(24) << row.output_shape << with_commas(row.params) << '\n';
     }
     out << double_rule << '\n' << "Total params: " << with_commas(total) << '\n' << rule << '\n';
     return out.str();

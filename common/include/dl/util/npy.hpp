@@ -16,4 +16,9 @@ std::string encode_npy(const Tensor& t);
 // Written atomically (a temporary file renamed into place).
 void write_npy(const std::filesystem::path& path, const Tensor& t);
 
+// Reads a .npy of float32 in C order (version 1.0 or 2.0; numpy.save writes these for a float32
+// array). Throws DataError naming the file and what is wrong with it (another dtype, Fortran order,
+// a header or data cut short) and the byte where it went wrong.
+Tensor read_npy(const std::filesystem::path& path);
+
 }  // namespace dl::util
