@@ -8,11 +8,18 @@
 
 namespace dl {
 
+// Elements from which the loops split among the threads (as chapter 2's ReLU: below it, a parallel
+// region costs more than the work).
+constexpr std::size_t parallel_threshold = std::size_t{1} << 17;
+
 // Y = X where X > 0, a·X elsewhere.
 template <class T>
 void leaky_relu_forward(TensorT<T>& Y, const TensorT<T>& X, T slope) {
     Y.resize(X.shape());
-    for (std::size_t i = 0; i < X.size(); ++i) Y[i] = X[i] > T(0) ? X[i] : slope * X[i];
+    const T* x = X.data();
+    T* y = Y.data();
+#pragma omp parallel for schedule(static) if (X.size() >= parallel_threshold)
+    for (std::size_t i = 0; i < X.size(); ++i) y[i] = x[i] > T(0) ? x[i] : slope * x[i];
 }
 
 // dX = dY where X > 0, a·dY elsewhere.
@@ -20,7 +27,10 @@ template <class T>
 void leaky_relu_backward(TensorT<T>& dX, const TensorT<T>& dY, const TensorT<T>& X, T slope) {
     check_same_shape(dY.shape(), X.shape(), "leaky_relu_backward", "dY", "X");
     dX.resize(X.shape());
-    for (std::size_t i = 0; i < X.size(); ++i) dX[i] = X[i] > T(0) ? dY[i] : slope * dY[i];
+    const T *x = X.data(), *dy = dY.data();
+    T* dx = dX.data();
+#pragma omp parallel for schedule(static) if (X.size() >= parallel_threshold)
+    for (std::size_t i = 0; i < X.size(); ++i) dx[i] = x[i] > T(0) ? dy[i] : slope * dy[i];
 }
 
 // scale · Σ [max(x, 0) − x·y + log(1 + e^(−|x|))]

@@ -54,14 +54,15 @@ const TensorT<T>& ConvTranspose2DT<T>::backward(const TensorT<T>& dY) {
 
 template <class T>
 const TensorT<T>& LeakyReLUT<T>::forward(const TensorT<T>& X, Mode) {
-    X_ = X;
     leaky_relu_forward(Y_, X, slope_);
     return Y_;
 }
 
+// With a positive slope, Y > 0 exactly where X > 0: the output stands in for the input (as in the
+// ReLU layer), so no copy of X is kept.
 template <class T>
 const TensorT<T>& LeakyReLUT<T>::backward(const TensorT<T>& dY) {
-    leaky_relu_backward(dX_, dY, X_, slope_);
+    leaky_relu_backward(dX_, dY, Y_, slope_);
     return dX_;
 }
 

@@ -48,6 +48,7 @@ template <class T>
 void images_to_rows(TensorT<T>& rows, const TensorT<T>& X) {
     const std::size_t N = X.dim(0), C = X.dim(1), P = X.dim(2) * X.dim(3);
     rows.resize({N * P, C});
+#pragma omp parallel for schedule(static) if (X.size() >= (std::size_t{1} << 17))
     for (std::size_t n = 0; n < N; ++n)
         for (std::size_t c = 0; c < C; ++c)
             for (std::size_t p = 0; p < P; ++p) rows[(n * P + p) * C + c] = X[(n * C + c) * P + p];
@@ -57,6 +58,7 @@ template <class T>
 void rows_to_images(TensorT<T>& X, const TensorT<T>& rows, const Shape& shape) {
     const std::size_t N = shape[0], C = shape[1], P = shape[2] * shape[3];
     X.resize(shape);
+#pragma omp parallel for schedule(static) if (X.size() >= (std::size_t{1} << 17))
     for (std::size_t n = 0; n < N; ++n)
         for (std::size_t c = 0; c < C; ++c)
             for (std::size_t p = 0; p < P; ++p) X[(n * C + c) * P + p] = rows[(n * P + p) * C + c];

@@ -39,10 +39,13 @@ private:
 };
 
 // Y = X where X > 0, slope·X elsewhere (PyTorch's default slope 0.01; DCGAN's discriminator 0.2).
+// The slope must be positive (0 would be ReLU, and backward tells the sides apart by Y's sign).
 template <class T>
 class LeakyReLUT final : public LayerT<T> {
 public:
-    explicit LeakyReLUT(T slope = T(0.01)) : slope_(slope) {}
+    explicit LeakyReLUT(T slope = T(0.01)) : slope_(slope) {
+        DL_CHECK(slope > 0, "LeakyReLU: the slope must be positive, got " << slope);
+    }
     std::string kind() const override { return "LeakyReLU"; }
     Shape output_shape(const Shape& input) const override { return input; }
     const TensorT<T>& forward(const TensorT<T>& X, Mode mode) override;
@@ -51,7 +54,7 @@ public:
 
 private:
     T slope_;
-    TensorT<T> X_, Y_, dX_;
+    TensorT<T> Y_, dX_;
 };
 
 // [N, d] -> [N, shape...] with d = the product of `shape`: a reshape (a Dense layer's output as
