@@ -62,12 +62,14 @@ std::string model_named(int argc, const char* const argv[]) {
 // What every process reports at the end, summed or taken from rank 0.
 struct Throughput {
     double examples_per_s = 0, seconds = 0, communication_share = 0;
+    long steps = 0;   // optimizer steps taken, restored ones included
 };
 
 Throughput throughput(const std::vector<train::EpochMetrics>& history, const ch10::MpiDataParallel& parallel) {
     Throughput t;
     for (const auto& m : history) t.examples_per_s = std::max(t.examples_per_s, m.examples_per_s), t.seconds += m.seconds;
     t.communication_share = t.seconds > 0 ? parallel.communication_seconds() / t.seconds : 0;
+    t.steps = history.empty() ? 0 : history.back().step;
     return t;
 }
 
@@ -82,6 +84,7 @@ void add_throughput(util::Json& summary, const Throughput& t, int processes, int
                     std::size_t bucket_kb) {
     summary.set("processes", processes).set("threads_per_process", threads).set("allreduce", allreduce);
     summary.set("bucket_kb", static_cast<std::int64_t>(bucket_kb)).set("training_seconds", t.seconds);
+    summary.set("steps", static_cast<std::int64_t>(t.steps));
     summary.set("per_process_per_s", t.examples_per_s / processes).set("communication_share", t.communication_share);
 }
 
@@ -133,7 +136,7 @@ int train_cnn(const train::Cli& cli, const train::CommonOptions& opt, ch10::MpiD
     nn::SoftmaxCrossEntropy loss;
     auto optimizer = optim::make_optimizer(opt.optimizer_options());
     train::FitOptions fit = train::with_common_options(
-        {.epochs = epochs, .batch_size = opt.batch_size, .progress = writes,
+        {.epochs = epochs, .batch_size = opt.batch_size,   // other ranks' lines go nowhere (main)
          .on_epoch = [&](const train::EpochMetrics& m) { if (csv) csv->write(m); }},
         opt);
     // A checkpoint holds no process count: one of P processes resumes on any number of them.

@@ -4,17 +4,9 @@
 #include "dl/exercise.hpp"
 
 #include <algorithm>
-#include <climits>
 #include <vector>
 
 namespace dl {
-
-namespace {
-[[maybe_unused]] int as_count(std::size_t n, const char* who) {
-    DL_CHECK(n <= static_cast<std::size_t>(INT_MAX), who << ": " << n << " floats is more than one MPI message holds");
-    return static_cast<int>(n);
-}
-}  // namespace
 
 // Rank 0: sum = data_0 + data_1 + ... + data_{P-1}, in rank order; then every rank gets the sum.
 void allreduce_naive(std::span<float> data, MPI_Comm comm) {

@@ -4,22 +4,14 @@
 #include "dl/exercise.hpp"
 
 #include <algorithm>
-#include <climits>
 #include <vector>
 
 namespace dl {
 
-namespace {
-[[maybe_unused]] int as_count(std::size_t n, const char* who) {
-    DL_CHECK(n <= static_cast<std::size_t>(INT_MAX), who << ": " << n << " floats is more than one MPI message holds");
-    return static_cast<int>(n);
-}
-}  // namespace
-
 // Rank 0: sum = data_0 + data_1 + ... + data_{P-1}, in rank order; then every rank gets the sum.
 void allreduce_naive(std::span<float> data, MPI_Comm comm) {
     const int rank = mpi_rank(comm), P = mpi_size(comm);
-    const int n = as_count(data.size(), "allreduce_naive");
+    const int n = mpi_count(data.size(), "allreduce_naive");
     if (rank != 0) {
         MPI_Send(data.data(), n, MPI_FLOAT, 0, 0, comm);
     } else {
@@ -40,7 +32,7 @@ void allreduce_naive(std::span<float> data, MPI_Comm comm) {
 // the right, receive chunk (p − s) mod P from the left and keep it.
 void allreduce_ring(std::span<float> data, MPI_Comm comm) {
     const int rank = mpi_rank(comm), P = mpi_size(comm);
-    as_count(data.size(), "allreduce_ring");
+    mpi_count(data.size(), "allreduce_ring");
     if (P == 1) return;
     const int right = (rank + 1) % P, left = (rank + P - 1) % P;
     auto chunk = [&](int c) {

@@ -12,10 +12,12 @@
 // Every function here is collective: every rank of `comm` must call it, with the same sizes, or
 // the ranks wait for each other for ever. The buffers are float32, summed in float32.
 
+#include "dl/error.hpp"
 #include "dl/tensor.hpp"
 
 #include <mpi.h>
 
+#include <climits>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -58,9 +60,16 @@ inline int mpi_size(MPI_Comm comm) {
     return size;
 }
 
+// n as the int count MPI's calls take (given); throws naming `who` when n floats are more than one
+// message holds.
+inline int mpi_count(std::size_t n, const char* who) {
+    DL_CHECK(n <= static_cast<std::size_t>(INT_MAX), who << ": " << n << " floats is more than one MPI message holds");
+    return static_cast<int>(n);
+}
+
 // MPI_Allreduce (given): the library's own, the reference the two above are checked and timed against.
 inline void allreduce_mpi(std::span<float> data, MPI_Comm comm) {
-    MPI_Allreduce(MPI_IN_PLACE, data.data(), static_cast<int>(data.size()), MPI_FLOAT, MPI_SUM, comm);
+    MPI_Allreduce(MPI_IN_PLACE, data.data(), mpi_count(data.size(), "allreduce_mpi"), MPI_FLOAT, MPI_SUM, comm);
 }
 
 using AllreduceFunction = void (*)(std::span<float>, MPI_Comm);
