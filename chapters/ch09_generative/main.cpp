@@ -195,7 +195,8 @@ int run(int argc, const char* const argv[]) {
     const int epochs = opt.quick ? std::min(opt.epochs, 2) : opt.epochs;
     const std::size_t judge_samples = opt.quick ? std::min<std::size_t>(judge_samples_asked, 1000)
                                                 : static_cast<std::size_t>(judge_samples_asked);
-    const std::filesystem::path out = opt.out;
+    // The two models' runs go to two folders unless --out says otherwise (the VAE's pictures are not the GAN's).
+    const std::filesystem::path out = gan && cli.values()["out"].defaulted() ? opt.out + "-gan" : opt.out;
     const util::PlotMode plot_mode = util::parse_plot_mode(opt.plot);
     // DCGAN's Adam, unless the command line says otherwise.
     optim::OptimizerOptions optimizer_options = opt.optimizer_options();

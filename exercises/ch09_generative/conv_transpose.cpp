@@ -23,9 +23,10 @@ void conv_transpose2d_forward_naive(TensorT<T>& Y, const TensorT<T>& X, const Te
 template <class T>
 void conv_transpose2d_backward_naive(TensorT<T>& dX, TensorT<T>& dW, TensorT<T>& db, const TensorT<T>& dY,
                                      const TensorT<T>& X, const TensorT<T>& W, ConvTranspose2dParams p) {
-    // Hint: the same loops as the forward. Where the forward did y += x · w, the backward does
-    // dx += dy · w and dw += dy · x, with dy the element of dY that y was. dX is overwritten (resize
-    // to X's shape, set each element once), dW and db accumulate. Check dY is [N, OC, OH, OW].
+    // Hint: check_conv_transpose2d_shapes(..., X.shape(), W.shape(), db.shape()) (db has b's shape),
+    // then check dY is [N, OC, OH, OW]. The same loops as the forward: where the forward did
+    // y += x · w, the backward does dx += dy · w and dw += dy · x, with dy the element of dY that y
+    // was. dX is overwritten (resize to X's shape, set each element once), dW and db accumulate.
     DL_TODO("ch09.conv_transpose2d_backward_naive");   // lesson: chapters/ch09_generative/README.md#conv-transpose2d-backward-naive
 }
 

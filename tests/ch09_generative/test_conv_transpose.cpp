@@ -135,8 +135,12 @@ TEST_CASE("ch09.conv_transpose2d_forward_naive is the adjoint of chapter 5's con
     conv2d_forward_naive(conv_of_R, R, W, TensorD({k.c}), adjoint_conv(k.p));
     REQUIRE(conv_of_R.shape() == X.shape());
     const double left = dot(Y, R), right = dot(X, conv_of_R);
-    INFO("<conv_T(X), R> = " << left << ", <X, conv(R)> = " << right);
-    REQUIRE(std::abs(left - right) <= 1e-12 * (std::abs(left) + std::abs(right) + 1));
+    const double tolerance = 1e-12 * (std::abs(left) + std::abs(right) + 1);
+    INFO("<conv_T(X), R> = " << left << " but <X, conv(R)> = " << right << ": they differ by "
+                             << std::abs(left - right) << ", allowed " << std::scientific << tolerance
+                             << " (if PyTorch's test fails too, check that W is read as [C, OC, KH, KW], input "
+                                "channels first: chapter 5's layout [OC, C, KH, KW] gives another map)");
+    REQUIRE(std::abs(left - right) <= tolerance);
 }
 
 TEST_CASE("ch09.conv_transpose2d_backward_naive agrees with PyTorch, strided, padded and output-padded",

@@ -62,11 +62,15 @@ TEST_CASE("ch09.gaussian_kl_forward is 0 at the prior, 1/2 mu^2 for a shifted un
     // KL(N(μ, σ²) ‖ N(0, 1)) = ½ (μ² + σ² − 1 − ln σ²): 0 for the prior itself, ½ for μ = 1, σ = 1,
     // and ½ (4 − 1 − ln 4) for μ = 0, σ = 2. Summed over the latents, averaged over the rows.
     require_close(gaussian_kl_forward(TensorD({3, 2}), TensorD({3, 2})), 0, 0, 1e-15, "KL of the prior from itself");
-    const double shifted = gaussian_kl_forward(TensorD::from({2, 1}, {1, -1}), TensorD({2, 1}));
-    require_close(shifted, 0.5, 1e-14, 0, "KL for mu = ±1, sigma = 1 (mean of two rows of 1/2)",
-                  {{"summed over the batch, not averaged", 1.0}});
+    // Three rows, so that each slip gives its own number: summed 1.5, the ½ left out 1.
+    const double shifted = gaussian_kl_forward(TensorD::from({3, 1}, {1, -1, 1}), TensorD({3, 1}));
+    require_close(shifted, 0.5, 1e-14, 0, "KL for mu = ±1, sigma = 1 (mean of three rows of 1/2)",
+                  {{"summed over the batch, not averaged", 1.5}, {"the ½ of ½ (μ² + σ² − 1 − ln σ²) left out", 1.0}});
+    const double wide_want = 0.5 * (3 - std::log(4.0)) + 0.5;
     const double wide = gaussian_kl_forward(TensorD::from({1, 2}, {0, 1}), TensorD::from({1, 2}, {std::log(4.0), 0}));
-    require_close(wide, 0.5 * (3 - std::log(4.0)) + 0.5, 1e-14, 0, "KL for (sigma 2, mu 0) and (sigma 1, mu 1) in one row");
+    require_close(wide, wide_want, 1e-14, 0, "KL for (sigma 2, mu 0) and (sigma 1, mu 1) in one row",
+                  {{"divided by every element (N·L = 2), not by the batch N = 1", wide_want / 2},
+                   {"the ½ of ½ (μ² + σ² − 1 − ln σ²) left out", 2 * wide_want}});
     const testing::Fixture f("ch09_vae.txt");
     const double kl = gaussian_kl_forward(f["mu"], f["logvar"]);
     require_close(kl, f["kl"][0], 1e-12, 0, "KL against PyTorch",

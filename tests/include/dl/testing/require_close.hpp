@@ -69,8 +69,8 @@ inline void describe_difference(std::ostringstream& message, double g, double w,
 template <class T>
 void require_close(const TensorT<T>& got, const TensorD& want, double rel, double abs, const char* what,
                    const std::vector<Slip>& slips = {}) {
-    INFO(what << ": shape " << to_string(got.shape()) << ", expected " << to_string(want.shape()));
-    REQUIRE(got.shape() == want.shape());
+    if (got.shape() != want.shape())
+        FAIL(what << " has shape " << to_string(got.shape()) << ", expected " << to_string(want.shape()));
     for (std::size_t i = 0; i < want.size(); ++i) {
         const double g = static_cast<double>(got[i]), w = want[i];
         if (detail::within(g, w, rel, abs)) continue;
