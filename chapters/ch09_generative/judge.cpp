@@ -3,10 +3,14 @@
 #include "dl/data/batches.hpp"
 #include "dl/nn/loss.hpp"
 #include "dl/nn/models.hpp"
+#include "dl/nn/state_dict.hpp"
+#include "dl/train/exchange.hpp"
 #include "dl/train/trainer.hpp"
+#include "dl/util/safetensors.hpp"
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 
 namespace ch09 {
 
@@ -18,8 +22,41 @@ namespace {
 // Conv ReLU Pool Conv ReLU Pool Flatten Dense ReLU Dropout Dense).
 constexpr std::size_t feature_layer = 8;
 
-// A symmetric matrix A [d, d] as V diag(λ) Vᵀ, by Jacobi rotations (each zeroes one off-diagonal
-// pair; sweeps until the off-diagonal part is negligible). Returns λ; V's columns are the vectors.
+// The features of images [M, C, H, W] (pixels in [0, 1]), standardised as the judge's training
+// set, in batches; and the judge's class probabilities. features [M, 128], probabilities [M, K].
+void look_at(Judge& judge, const Tensor& images, std::vector<double>& features, std::vector<double>& probabilities,
+             std::size_t& feature_width, std::size_t& classes) {
+    const std::size_t M = images.dim(0), per_image = images.size() / M, batch = 250;
+    features.clear(), probabilities.clear();
+    Tensor x;
+    for (std::size_t from = 0; from < M; from += batch) {
+        const std::size_t n = std::min(batch, M - from);
+        x.resize({n, images.dim(1), images.dim(2), images.dim(3)});
+        for (std::size_t i = 0; i < n * per_image; ++i)
+            x[i] = (images[from * per_image + i] - judge.scaling.mean) / judge.scaling.stddev;
+        const Tensor* h = &x;
+        for (std::size_t l = 0; l < judge.model.size(); ++l) {
+            h = &judge.model.layer(l).forward(*h, nn::Mode::eval);
+            if (l == feature_layer) {
+                feature_width = h->dim(1);
+                features.insert(features.end(), h->begin(), h->end());
+            }
+        }
+        classes = h->dim(1);
+        for (std::size_t r = 0; r < n; ++r) {   // softmax of each row of logits
+            const float* z = h->data() + r * classes;
+            const float top = *std::max_element(z, z + classes);
+            double sum = 0;
+            for (std::size_t k = 0; k < classes; ++k) sum += std::exp(static_cast<double>(z[k] - top));
+            for (std::size_t k = 0; k < classes; ++k) probabilities.push_back(std::exp(static_cast<double>(z[k] - top)) / sum);
+        }
+    }
+}
+
+}  // namespace
+
+// Jacobi rotations: each zeroes one off-diagonal pair; sweeps until the off-diagonal part is
+// negligible.
 std::vector<double> symmetric_eigen(std::vector<double> A, std::size_t d, std::vector<double>& V) {
     V.assign(d * d, 0.0);
     for (std::size_t i = 0; i < d; ++i) V[i * d + i] = 1;
@@ -55,37 +92,6 @@ std::vector<double> symmetric_eigen(std::vector<double> A, std::size_t d, std::v
     return lambda;
 }
 
-// The features of images [M, C, H, W] (pixels in [0, 1]), standardised as the judge's training
-// set, in batches; and the judge's class probabilities. features [M, 128], probabilities [M, K].
-void look_at(Judge& judge, const Tensor& images, std::vector<double>& features, std::vector<double>& probabilities,
-             std::size_t& feature_width, std::size_t& classes) {
-    const std::size_t M = images.dim(0), per_image = images.size() / M, batch = 250;
-    features.clear(), probabilities.clear();
-    Tensor x;
-    for (std::size_t from = 0; from < M; from += batch) {
-        const std::size_t n = std::min(batch, M - from);
-        x.resize({n, images.dim(1), images.dim(2), images.dim(3)});
-        for (std::size_t i = 0; i < n * per_image; ++i)
-            x[i] = (images[from * per_image + i] - judge.scaling.mean) / judge.scaling.stddev;
-        const Tensor* h = &x;
-        for (std::size_t l = 0; l < judge.model.size(); ++l) {
-            h = &judge.model.layer(l).forward(*h, nn::Mode::eval);
-            if (l == feature_layer) {
-                feature_width = h->dim(1);
-                features.insert(features.end(), h->begin(), h->end());
-            }
-        }
-        classes = h->dim(1);
-        for (std::size_t r = 0; r < n; ++r) {   // softmax of each row of logits
-            const float* z = h->data() + r * classes;
-            const float top = *std::max_element(z, z + classes);
-            double sum = 0;
-            for (std::size_t k = 0; k < classes; ++k) sum += std::exp(static_cast<double>(z[k] - top));
-            for (std::size_t k = 0; k < classes; ++k) probabilities.push_back(std::exp(static_cast<double>(z[k] - top)) / sum);
-        }
-    }
-}
-
 void mean_and_covariance(const std::vector<double>& rows, std::size_t d, std::vector<double>& mean,
                          std::vector<double>& cov) {
     const std::size_t M = rows.size() / d;
@@ -99,8 +105,6 @@ void mean_and_covariance(const std::vector<double>& rows, std::size_t d, std::ve
         }
     for (auto& v : cov) v /= static_cast<double>(M - 1);
 }
-
-}  // namespace
 
 double frechet_distance(const std::vector<double>& mean_a, const std::vector<double>& cov_a,
                         const std::vector<double>& mean_b, const std::vector<double>& cov_b) {
@@ -149,6 +153,58 @@ Judge train_judge(const data::ImageSplits& fashion, int epochs, std::uint64_t se
                {.epochs = epochs, .batch_size = 32, .lr = 1e-3, .progress = progress}, rng);
     judge.test_accuracy = train::evaluate(judge.model, loss, standardized.test).accuracy;
     return judge;
+}
+
+namespace {
+
+// The judge's accuracy on the test images, standardised as its training set was.
+double test_accuracy(Judge& judge, const data::Dataset& test) {
+    data::Dataset scaled = test;
+    data::standardize(scaled, judge.scaling);
+    nn::SoftmaxCrossEntropy loss;
+    return train::evaluate(judge.model, loss, scaled).accuracy;
+}
+
+// A number of the file's metadata ("input_mean", "input_std").
+float metadata_number(const util::Safetensors& file, const std::string& key, const std::string& source) {
+    const auto found = file.metadata.find(key);
+    const char* text = found == file.metadata.end() ? "" : found->second.c_str();
+    char* end = nullptr;
+    const double value = std::strtod(text, &end);
+    if (found == file.metadata.end() || end == text || *end != '\0' || !std::isfinite(value))
+        DL_THROW(DataError, source << ": its metadata has no number \"" << key
+                                   << "\" (how the judge's pixels were scaled): write it with ch05_cnn "
+                                      "--export-safetensors FILE, or let ch09_generative train a judge");
+    return static_cast<float>(value);
+}
+
+}  // namespace
+
+Judge load_judge(const std::string& file, const data::ImageSplits& fashion) {
+    const util::Safetensors saved = util::read_safetensors(file);
+    Rng unused(0);
+    Judge judge{nn::course_cnn(fashion.train.example_shape(), static_cast<std::size_t>(fashion.train.num_classes), unused, {}),
+                {}};
+    const auto entries = nn::state_dict(judge.model);
+    nn::check_importable(entries, saved, file);   // another model's weights: say that first
+    const auto ours = train::classifier_metadata("ch09_generative", judge.model, fashion.test, {});
+    for (const std::string key : {"input_shape", "classes"}) {
+        const auto theirs = saved.metadata.find(key);
+        if (theirs != saved.metadata.end() && theirs->second != ours.at(key))
+            DL_THROW(DataError, file << ": the judge was trained on images with " << key << " = '" << theirs->second
+                                     << "', these have '" << ours.at(key) << "': give a judge trained on this dataset");
+    }
+    judge.scaling = {metadata_number(saved, "input_mean", file), metadata_number(saved, "input_std", file)};
+    if (!(judge.scaling.stddev > 0))
+        DL_THROW(DataError, file << ": its metadata says input_std = " << judge.scaling.stddev << ", which must be above 0");
+    nn::load_checked(entries, saved);
+    judge.test_accuracy = test_accuracy(judge, fashion.test);
+    return judge;
+}
+
+void save_judge(Judge& judge, const data::Dataset& test, const std::string& file) {
+    nn::export_safetensors(nn::state_dict(judge.model),
+                           train::classifier_metadata("ch09_generative", judge.model, test, judge.scaling), file);
 }
 
 namespace {

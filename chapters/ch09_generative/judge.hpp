@@ -17,6 +17,7 @@
 #include "dl/nn/sequential.hpp"
 #include "dl/rng.hpp"
 
+#include <string>
 #include <vector>
 
 namespace ch09 {
@@ -38,6 +39,14 @@ struct Verdict {
     double real_confident = 0, real_entropy = 0;
 };
 
+// A judge saved by save_judge, or by chapter 5 (ch05_cnn --export-safetensors FILE): the course
+// CNN's weights, and the pixels' scaling and the class names in the file's metadata. Refuses a file
+// of another model, or one trained on other images or classes (DataError naming the file). Its
+// test_accuracy is measured on fashion.test.
+Judge load_judge(const std::string& file, const dl::data::ImageSplits& fashion);
+// Writes the judge as chapter 5's --export-safetensors does, so that a later run can load it.
+void save_judge(Judge& judge, const dl::data::Dataset& test, const std::string& file);
+
 // Judges samples [M, C, H, W] (pixels in [0, 1], as the real images) against the real images.
 Verdict judge_samples(Judge& judge, const dl::Tensor& samples, const dl::data::Dataset& real);
 
@@ -45,5 +54,13 @@ Verdict judge_samples(Judge& judge, const dl::Tensor& samples, const dl::data::D
 // double precision.
 double frechet_distance(const std::vector<double>& mean_a, const std::vector<double>& cov_a,
                         const std::vector<double>& mean_b, const std::vector<double>& cov_b);
+
+// The linear algebra the judge and the latent map share, in double precision:
+// a symmetric matrix A [d, d] as V diag(λ) Vᵀ: returns λ (in no particular order), V's columns the
+// eigenvectors;
+std::vector<double> symmetric_eigen(std::vector<double> A, std::size_t d, std::vector<double>& V);
+// the mean [d] and the sample covariance [d, d] (divided by M − 1) of M rows of d numbers.
+void mean_and_covariance(const std::vector<double>& rows, std::size_t d, std::vector<double>& mean,
+                         std::vector<double>& cov);
 
 }  // namespace ch09

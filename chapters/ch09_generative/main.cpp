@@ -5,14 +5,17 @@
 //   --model gan   a DCGAN in miniature (gan.hpp): a generator and a discriminator trained against
 //                 each other, with Adam at 2e-4 and β1 = 0.5 unless --lr or --beta1 say otherwise
 // After training, decoding samples of the prior N(0, I) draws new clothes, and the judge (judge.hpp:
-// the chapter 5 CNN, trained here on the real images) scores --judge-samples of them.
+// the chapter 5 CNN, trained here on the real images, or loaded with --judge FILE) scores
+// --judge-samples of them.
 //
 // Writes to --out: metrics.csv, summary.json (the VAE's test ELBO and its parts; the judge's
 // verdict), curves.png, samples.png (64 images from fixed latent codes), samples/epoch-NN.png (the
 // same codes after every epoch: an animation's frames), interpolation.png (decoding a straight
-// line in the latent space) and, for the VAE, reconstructions.png.
+// line in the latent space), judge.safetensors (the judge it trained) and, for the VAE,
+// reconstructions.png and latent-map.png.
 #include "gan.hpp"
 #include "judge.hpp"
+#include "pictures.hpp"
 #include "vae.hpp"
 
 #include "dl/data/fashion_mnist.hpp"
@@ -37,87 +40,21 @@ namespace {
 constexpr const char* program = "ch09_generative";
 constexpr std::size_t grid_samples = 64;   // samples.png: an 8×8 grid
 
-// One tile per image of [N, 1, H, W], with its title.
-std::vector<util::ImageTile> tiles_of(const Tensor& images, const std::vector<std::string>& titles = {}) {
-    const std::size_t H = images.dim(2), W = images.dim(3);
-    std::vector<util::ImageTile> tiles;
-    for (std::size_t n = 0; n < images.dim(0); ++n) {
-        util::ImageTile tile{.title = n < titles.size() ? titles[n] : "", .height = H, .width = W};
-        for (std::size_t i = 0; i < H * W; ++i) tile.pixels.push_back(static_cast<double>(images[n * H * W + i]));
-        tiles.push_back(std::move(tile));
-    }
-    return tiles;
-}
-
-// Images [count, C, H, W] from a dataset's examples `first`, `first + 1`, ...
-Tensor images_of(const data::Dataset& d, std::size_t first, std::size_t count) {
-    Tensor batch({count, d.x.dim(1), d.x.dim(2), d.x.dim(3)});
-    const auto per_image = static_cast<std::ptrdiff_t>(batch.size() / count);
-    std::copy_n(d.x.begin() + static_cast<std::ptrdiff_t>(first) * per_image, batch.size(), batch.begin());
-    return batch;
-}
-
-// Test images (rows 1 and 3) above their reconstructions from their mean codes (rows 2 and 4).
-bool plot_reconstructions(ch09::Vae& vae, const data::Dataset& test, const std::filesystem::path& png,
-                          util::PlotMode mode) {
-    const Tensor x = images_of(test, 0, 16);
-    vae.model.forward(x, nn::Mode::eval);
-    const auto originals = tiles_of(x), decoded = tiles_of(ch09::decode(vae, vae.sampler->mu()));
-    std::vector<util::ImageTile> tiles;
-    for (std::size_t row = 0; row < 2; ++row) {
-        for (std::size_t i = 0; i < 8; ++i) tiles.push_back(originals[row * 8 + i]);
-        for (std::size_t i = 0; i < 8; ++i) tiles.push_back(decoded[row * 8 + i]);
-    }
-    return util::plot_image_grid(tiles, 8, png, mode, "test images (rows 1, 3) and their reconstructions (rows 2, 4)",
-                                 false);
-}
-
-// 10 codes on the straight line from a to b ([2, L]: a, then b), decoded.
-Tensor line_between(const Tensor& ends, const std::function<Tensor(const Tensor&)>& draw) {
-    const std::size_t L = ends.dim(1), steps = 10;
-    Tensor z({steps, L});
-    for (std::size_t s = 0; s < steps; ++s) {
-        const float t = static_cast<float>(s) / static_cast<float>(steps - 1);
-        for (std::size_t j = 0; j < L; ++j) z[s * L + j] = (1 - t) * ends[j] + t * ends[L + j];
-    }
-    return draw(z);
-}
-
-// The VAE's line runs between the codes of two test images of different classes; the GAN's between
-// two codes drawn from the prior.
-bool plot_interpolation(const Tensor& images, const std::string& from, const std::string& to,
-                        const std::filesystem::path& png, util::PlotMode mode) {
-    std::vector<std::string> titles(images.dim(0));
-    titles.front() = from, titles.back() = to;
-    return util::plot_image_grid(tiles_of(images, titles), 10, png, mode,
-                                 "decoding the straight line between two latent codes", false);
-}
-
-// The negative ELBO (VAE) or the two players' losses and the discriminator's accuracy (GAN).
-bool plot_curves(const std::vector<train::EpochMetrics>& history, bool gan, const std::string& title,
-                 const std::filesystem::path& png, util::PlotMode mode, const std::string& csv) {
-    util::Series train{gan ? "generator (training)" : "train", {}, {}};
-    util::Series val{gan ? "discriminator (validation)" : "validation", {}, {}};
-    util::Series told_train{"training", {}, {}}, told_val{"validation", {}, {}};
-    for (const auto& m : history) {
-        if (m.epoch == 0) continue;
-        const auto e = static_cast<double>(m.epoch);
-        train.x.push_back(e), train.y.push_back(m.train_loss), val.x.push_back(e), val.y.push_back(m.val_loss);
-        told_train.x.push_back(e), told_train.y.push_back(m.train_acc);
-        told_val.x.push_back(e), told_val.y.push_back(m.val_acc);
-    }
-    if (train.x.empty()) return false;
-    std::vector<util::Panel> panels{{gan ? "the players' losses" : "negative ELBO", "epoch",
-                                     gan ? "loss" : "nats per image", {train, val}}};
-    if (gan) panels.push_back({"the discriminator tells real from generated", "epoch", "accuracy", {told_train, told_val}});
-    return util::plot_panels(panels, png, mode, title, csv);
-}
-
-// Trains the judge, scores `samples` against the real test images, prints the verdict and records it.
-void judge_into(util::Json& summary, const Tensor& samples, const data::ImageSplits& fashion, int epochs,
-                std::uint64_t seed) {
+// The judge of --judge FILE, or chapter 5's CNN trained here for `epochs` (and saved to --out as
+// judge.safetensors, for a later run's --judge).
+ch09::Judge judge_of(std::optional<ch09::Judge>& loaded, const data::ImageSplits& fashion, int epochs,
+                     std::uint64_t seed, const std::filesystem::path& out) {
+    if (loaded) return std::move(*loaded);
     std::cout << "the judge: chapter 5's CNN, " << epochs << " epoch(s) on the real images\n";
     ch09::Judge judge = ch09::train_judge(fashion, epochs, seed, false);
+    std::filesystem::create_directories(out);
+    ch09::save_judge(judge, fashion.test, (out / "judge.safetensors").string());
+    std::cout << "wrote " << (out / "judge.safetensors").string() << " (--judge FILE: a later run judges with it)\n";
+    return judge;
+}
+
+// Scores `samples` against the real test images, prints the verdict and records it.
+void judge_into(util::Json& summary, ch09::Judge& judge, const Tensor& samples, const data::ImageSplits& fashion) {
     const ch09::Verdict verdict = ch09::judge_samples(judge, samples, fashion.test);
     std::cout << "the judge (test accuracy " << util::format_fixed(judge.test_accuracy, 4) << ") on " << samples.dim(0)
               << " samples: " << util::format_fixed(100 * verdict.confident, 1)
@@ -125,7 +62,7 @@ void judge_into(util::Json& summary, const Tensor& samples, const data::ImageSpl
               << " nats (ln 10 = 2.303 when even); Frechet distance " << util::format_fixed(verdict.frechet, 2)
               << "\n(the real test images: " << util::format_fixed(100 * verdict.real_confident, 1)
               << "% named with probability >= 0.9; entropy " << util::format_fixed(verdict.real_entropy, 3) << ")\n";
-    summary.set("judge_epochs", epochs).set("judge_accuracy", judge.test_accuracy).set("judge_samples", samples.dim(0));
+    summary.set("judge_accuracy", judge.test_accuracy).set("judge_samples", samples.dim(0));
     summary.set("judge_confident", verdict.confident).set("judge_entropy", verdict.entropy);
     util::Json::Array shares;
     for (const double share : verdict.class_share) shares.push_back(share);
@@ -160,6 +97,9 @@ int run(int argc, const char* const argv[]) {
         ("lr-d", po::value<double>()->default_value(0), "the GAN's discriminator's learning rate (0: --lr)")
         ("judge-epochs", po::value<long long>()->default_value(3),
          "epochs of chapter 5's CNN trained as the judge (0: no judging)")
+        ("judge", po::value<std::string>()->default_value(""),
+         "judge with this saved chapter 5 CNN instead of training one: a run's judge.safetensors, or "
+         "ch05_cnn --export-safetensors FILE")
         ("judge-samples", po::value<long long>()->default_value(10000), "samples the judge scores")
         ("max-train", po::value<long long>()->default_value(0), "train on at most this many images (0: all 55,000)")
         ("score", po::value<std::string>()->default_value(""),
@@ -182,6 +122,10 @@ int run(int argc, const char* const argv[]) {
     if (judge_epochs < 0 || judge_epochs > 100) DL_THROW(UsageError, "--judge-epochs must be in [0, 100], got " << judge_epochs);
     if (judge_samples_asked < 2 || judge_samples_asked > 1'000'000)
         DL_THROW(UsageError, "--judge-samples must be in [2, 1000000], got " << judge_samples_asked);
+    const std::string judge_file = cli.get<std::string>("judge");
+    if (!judge_file.empty() && !cli.values()["judge-epochs"].defaulted())
+        DL_THROW(UsageError, "--judge FILE is a judge trained already, --judge-epochs trains one: give one of them");
+    const bool judging = !judge_file.empty() || judge_epochs > 0;
     const long long generate_count = cli.get<long long>("generate");
     if (generate_count < 0 || generate_count > 1'000'000)
         DL_THROW(UsageError, "--generate must be in [0, 1000000], got " << generate_count);
@@ -212,12 +156,25 @@ int run(int argc, const char* const argv[]) {
     const data::ImageSplits fashion = data::load_image_dataset(
         {.data_dir = opt.data, .max_train = train_cap, .max_test = opt.quick ? 1000u : 0u, .seed = opt.seed});
 
+    std::optional<ch09::Judge> loaded_judge;
+    if (!judge_file.empty()) {
+        loaded_judge.emplace(ch09::load_judge(judge_file, fashion));
+        std::cout << "the judge: " << judge_file << " (test accuracy " << util::format_fixed(loaded_judge->test_accuracy, 4)
+                  << ")\n";
+    }
+    // What summary.json says of the judge.
+    const auto record_judge = [&](util::Json& summary) {
+        summary.set("judge", judge_file).set("judge_epochs", judge_file.empty() ? static_cast<int>(judge_epochs) : 0);
+    };
+
     if (const std::string file = cli.get<std::string>("score"); !file.empty()) {   // judge another program's samples
         const Tensor samples = samples_to_score(file, fashion.train.example_shape());
-        if (judge_epochs == 0) DL_THROW(UsageError, "--score needs a judge: --judge-epochs must be at least 1");
+        if (!judging) DL_THROW(UsageError, "--score needs a judge: --judge FILE, or --judge-epochs of at least 1");
         util::Json summary = train::summary_header(program, opt);
         summary.set("score", file);
-        judge_into(summary, samples, fashion, static_cast<int>(judge_epochs), opt.seed);
+        record_judge(summary);
+        ch09::Judge judge = judge_of(loaded_judge, fashion, static_cast<int>(judge_epochs), opt.seed, out);
+        judge_into(summary, judge, samples, fashion);
         std::filesystem::create_directories(out);
         util::write_file_atomically(out / "summary.json", summary.dump());
         std::cout << "wrote " << (out / "summary.json").string() << '\n';
@@ -279,7 +236,7 @@ int run(int argc, const char* const argv[]) {
         util::write_npy(out / "generated.npy", samples);
         Tensor shown({std::min<std::size_t>(count, 256), samples.dim(1), samples.dim(2), samples.dim(3)});
         std::copy_n(samples.begin(), shown.size(), shown.begin());
-        const bool drawn = util::plot_image_grid(tiles_of(shown), 16, out / "generated.png", plot_mode,
+        const bool drawn = util::plot_image_grid(ch09::tiles_of(shown), 16, out / "generated.png", plot_mode,
                                                  std::to_string(count) + " samples of " + opt.resume, false);
         std::cout << "wrote " << (out / "generated.npy").string()
                   << (drawn && plot_mode == util::PlotMode::png ? ", " + (out / "generated.png").string() : "") << '\n';
@@ -292,7 +249,7 @@ int run(int argc, const char* const argv[]) {
         csv.write(m);
         if (m.epoch <= restored) return;   // a restored epoch's frame was drawn by the run that trained it
         const std::string name = "epoch-" + std::string(m.epoch < 10 ? "0" : "") + std::to_string(m.epoch) + ".png";
-        util::plot_image_grid(tiles_of(draw(z_grid)), 8, out / "samples" / name, plot_mode,
+        util::plot_image_grid(ch09::tiles_of(draw(z_grid)), 8, out / "samples" / name, plot_mode,
                               "samples after epoch " + std::to_string(m.epoch), false);
     };
     const auto history = train::run_loop(
@@ -320,7 +277,6 @@ int run(int argc, const char* const argv[]) {
     if (gan) {
         summary.set("lr_d", lr_d).set("discriminator_val_accuracy", history.back().val_acc);
     } else {
-        vae->sampler->reset_evaluation_noise(1);
         const ch09::ElboParts test = ch09::evaluate_elbo(*vae, fashion.test, 1);
         std::cout << "test ELBO " << util::format_fixed(-test.negative_elbo, 2) << " nats per image (reconstruction "
                   << util::format_fixed(test.reconstruction, 2) << " + KL " << util::format_fixed(test.kl, 2) << ")\n";
@@ -329,7 +285,7 @@ int run(int argc, const char* const argv[]) {
     std::cout << static_cast<long long>(best_rate) << " images/s (best epoch), " << util::format_fixed(seconds, 1)
               << " s of training\n";
 
-    if (judge_epochs > 0) {
+    if (judging) {
         Rng codes(opt.seed + 2);
         Tensor samples({judge_samples, fashion.test.x.dim(1), fashion.test.x.dim(2), fashion.test.x.dim(3)});
         const std::size_t per_image = samples.size() / judge_samples, batch = 500;
@@ -339,43 +295,46 @@ int run(int argc, const char* const argv[]) {
             const Tensor images = draw(z);
             std::copy(images.begin(), images.end(), samples.begin() + static_cast<std::ptrdiff_t>(from * per_image));
         }
-        judge_into(summary, samples, fashion, static_cast<int>(judge_epochs), opt.seed);
+        record_judge(summary);
+        ch09::Judge judge = judge_of(loaded_judge, fashion, static_cast<int>(judge_epochs), opt.seed, out);
+        judge_into(summary, judge, samples, fashion);
     }
     util::write_file_atomically(out / "summary.json", summary.dump());
 
-    const bool plotted = plot_curves(history, gan,
+    const bool plotted = ch09::plot_curves(history, gan,
                                      "Fashion-MNIST, " + std::string(gan ? "a GAN" : "a VAE") + " with " +
                                          std::to_string(L) + " latent dimensions",
                                      out / "curves.png", plot_mode, csv.path().string());
     bool pictures = false;
     if (plot_mode != util::PlotMode::none) {
-        pictures = util::plot_image_grid(tiles_of(draw(z_grid)), 8, out / "samples.png", plot_mode,
+        pictures = util::plot_image_grid(ch09::tiles_of(draw(z_grid)), 8, out / "samples.png", plot_mode,
                                          std::string("64 samples: the ") + (gan ? "generator" : "decoder") + " on fixed draws of the prior N(0, I)", false);
         if (gan) {
             Tensor ends({2, L});   // the codes of samples.png's first two images
             std::copy_n(z_grid.begin(), ends.size(), ends.begin());
-            plot_interpolation(line_between(ends, draw), "sample 1", "sample 2", out / "interpolation.png", plot_mode);
+            ch09::plot_interpolation(ends, draw, "sample 1", "sample 2", out / "interpolation.png", plot_mode);
         } else {
-            plot_reconstructions(*vae, fashion.test, out / "reconstructions.png", plot_mode);
+            ch09::plot_reconstructions(*vae, fashion.test, out / "reconstructions.png", plot_mode);
+            ch09::plot_latent_map(*vae, fashion.test, out / "latent-map.png", plot_mode);
             std::size_t b = 1;   // the first test image of another class than the first's
             while (b < fashion.test.size() && fashion.test.labels[b] == fashion.test.labels[0]) ++b;
-            if (b < fashion.test.size()) {
-                Tensor pair_images = images_of(fashion.test, 0, 1), second = images_of(fashion.test, b, 1);
-                Tensor both({2, pair_images.dim(1), pair_images.dim(2), pair_images.dim(3)});
-                std::copy(pair_images.begin(), pair_images.end(), both.begin());
-                std::copy(second.begin(), second.end(), both.begin() + static_cast<std::ptrdiff_t>(pair_images.size()));
+            if (b < fashion.test.size()) {   // the line between their mean codes
+                Tensor both = ch09::images_of(fashion.test, 0, 2);
+                const Tensor second = ch09::images_of(fashion.test, b, 1);
+                std::copy(second.begin(), second.end(), both.begin() + static_cast<std::ptrdiff_t>(second.size()));
                 vae->model.forward(both, nn::Mode::eval);
-                plot_interpolation(line_between(vae->sampler->mu(), draw),
-                                   fashion.test.class_names[static_cast<std::size_t>(fashion.test.labels[0])],
-                                   fashion.test.class_names[static_cast<std::size_t>(fashion.test.labels[b])],
-                                   out / "interpolation.png", plot_mode);
+                ch09::plot_interpolation(vae->sampler->mu(), draw,
+                                         fashion.test.class_names[static_cast<std::size_t>(fashion.test.labels[0])],
+                                         fashion.test.class_names[static_cast<std::size_t>(fashion.test.labels[b])],
+                                         out / "interpolation.png", plot_mode);
             }
         }
     }
     std::cout << "wrote " << csv.path().string() << ", " << (out / "summary.json").string();
     if (plotted && plot_mode == util::PlotMode::png) std::cout << ", " << (out / "curves.png").string();
     if (pictures && plot_mode == util::PlotMode::png)
-        std::cout << ", " << (out / "samples.png").string() << (gan ? "" : ", " + (out / "reconstructions.png").string())
+        std::cout << ", " << (out / "samples.png").string()
+                  << (gan ? "" : ", " + (out / "reconstructions.png").string() + ", " + (out / "latent-map.png").string())
                   << ", " << (out / "interpolation.png").string() << ", " << (out / "samples").string() << "/";
     std::cout << '\n';
     return 0;

@@ -69,6 +69,15 @@ std::string quoted(const std::string& s) {
 
 bool gnuplot_available() { return program_on_path(gnuplot_program()); }
 
+namespace {
+// Ten colours told apart at a glance (gnuplot's own eight repeat), for a scatter's classes.
+std::string scatter_colour(std::size_t series) {
+    static const char* const colours[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+                                          "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
+    return colours[series % 10];
+}
+}  // namespace
+
 bool plot_panels(const std::vector<Panel>& panels, const std::filesystem::path& png, PlotMode mode,
                  const std::string& title, const std::string& csv_hint) {
     if (!ready(mode, csv_hint) || panels.empty()) return false;
@@ -96,7 +105,10 @@ bool plot_panels(const std::vector<Panel>& panels, const std::filesystem::path& 
         else gp << "set autoscale x\n";
         gp << "plot ";
         for (std::size_t s = 0; s < panel.series.size(); ++s)
-            gp << (s ? ", " : "") << "'-' with linespoints pt 7 ps 0.5 lw 2 title " << quoted(panel.series[s].title);
+            gp << (s ? ", " : "")
+               << (panel.scatter ? "'-' with points pt 7 ps 0.5 lc rgb '" + scatter_colour(s) + "' title "
+                                 : std::string("'-' with linespoints pt 7 ps 0.5 lw 2 title "))
+               << quoted(panel.series[s].title);
         gp << "\n";
         for (const auto& series : panel.series) gp.send1d(std::make_tuple(series.x, series.y));
     }

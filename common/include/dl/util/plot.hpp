@@ -24,6 +24,7 @@ struct Panel {
     std::string title, xlabel, ylabel;
     std::vector<Series> series;
     bool log_y = false;   // a logarithmic y axis (gradient norms that shrink by orders of magnitude)
+    bool scatter = false; // dots alone, not joined (points in a plane rather than curves)
 };
 
 // The panels side by side in one picture. Returns false when nothing was drawn (mode none, or
