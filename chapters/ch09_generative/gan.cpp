@@ -29,30 +29,30 @@ std::size_t count_told_apart(const Tensor& real_logits, const Tensor& fake_logit
 }
 }  // namespace
 
-Gan build_gan(const Shape& image, std::size_t latent, Rng& rng) {
+Gan build_gan(const Shape& image, std::size_t latent, Rng& rng, std::size_t width) {
     DL_CHECK(image.size() == 3 && image[1] % 4 == 0 && image[2] % 4 == 0,
              "the GAN makes [C, H, W] images with H and W multiples of 4, got " << to_string(image));
-    DL_CHECK(latent > 0, "--latent must be positive");
-    const std::size_t C = image[0], H4 = image[1] / 4, W4 = image[2] / 4;
+    DL_CHECK(latent > 0 && width > 0, "--latent and the width must be positive");
+    const std::size_t C = image[0], H4 = image[1] / 4, W4 = image[2] / 4, w = width;
     Gan gan{nn::Sequential({latent}), nn::Sequential(image), latent};
     auto& g = gan.generator;
-    g.add<nn::Dense>(latent, 64 * H4 * W4, nn::Init::he, rng);
-    g.add<nn::BatchNorm>(64 * H4 * W4);
+    g.add<nn::Dense>(latent, 2 * w * H4 * W4, nn::Init::he, rng);
+    g.add<nn::BatchNorm>(2 * w * H4 * W4);
     g.add<nn::ReLU>();
-    g.add<nn::Unflatten>(Shape{64, H4, W4});
-    g.add<nn::ConvTranspose2D>(64, 32, 4, 4, ConvTranspose2dParams{2, 1, 0}, rng);
-    g.add<nn::BatchNorm>(32);
+    g.add<nn::Unflatten>(Shape{2 * w, H4, W4});
+    g.add<nn::ConvTranspose2D>(2 * w, w, 4, 4, ConvTranspose2dParams{2, 1, 0}, rng);
+    g.add<nn::BatchNorm>(w);
     g.add<nn::ReLU>();
-    g.add<nn::ConvTranspose2D>(32, C, 4, 4, ConvTranspose2dParams{2, 1, 0}, rng);
+    g.add<nn::ConvTranspose2D>(w, C, 4, 4, ConvTranspose2dParams{2, 1, 0}, rng);
     g.add<nn::Sigmoid>();
     auto& d = gan.discriminator;
-    d.add<nn::Conv2D>(C, 32, 4, 4, Conv2dParams{2, 1}, rng);
+    d.add<nn::Conv2D>(C, w, 4, 4, Conv2dParams{2, 1}, rng);
     d.add<nn::LeakyReLU>(leaky_slope);
-    d.add<nn::Conv2D>(32, 64, 4, 4, Conv2dParams{2, 1}, rng);
-    d.add<nn::BatchNorm>(64);
+    d.add<nn::Conv2D>(w, 2 * w, 4, 4, Conv2dParams{2, 1}, rng);
+    d.add<nn::BatchNorm>(2 * w);
     d.add<nn::LeakyReLU>(leaky_slope);
     d.add<nn::Flatten>();
-    d.add<nn::Dense>(64 * H4 * W4, 1, nn::Init::xavier, rng);
+    d.add<nn::Dense>(2 * w * H4 * W4, 1, nn::Init::xavier, rng);
     gan.generator.set_input_grad_needed(false);       // nothing before the generator learns
     gan.discriminator.set_input_grad_needed(true);    // the generator learns through it
     return gan;
@@ -82,19 +82,25 @@ train::RunState GanTask::restore(const std::string& path) {
 train::BatchResult GanTask::step(double lr, const train::StepOptions& options) {
     const auto idx = batches_.next_across_epochs();
     data::gather(x_, labels_, train_, idx);
-    const std::size_t N = idx.size();
-    z_.resize({N, gan_.latent});
+    z_.resize({idx.size(), gan_.latent});
     for (auto& v : z_) v = static_cast<float>(rng_.normal());
+    return step_on(x_, z_, lr, options);
+}
+
+train::BatchResult GanTask::step_on(const Tensor& x, const Tensor& z, double lr, const train::StepOptions& options) {
+    DL_CHECK(z.rank() == 2 && z.dim(0) == x.dim(0) && z.dim(1) == gan_.latent,
+             "GanTask::step_on: z must be [" << x.dim(0) << ", " << gan_.latent << "], got " << to_string(z.shape()));
+    const std::size_t N = x.dim(0);
     discriminator_update_[0].lr = lr * discriminator_lr_ratio_;
     generator_update_[0].lr = lr;
     std::size_t told_apart = 0;
-    const float discriminator_loss = train::train_step(
+    discriminator_loss_ = train::train_step(
         discriminator_update_,
         [&] {
-            fake_ = gan_.generator.forward(z_, nn::Mode::train);
+            fake_ = gan_.generator.forward(z, nn::Mode::train);
             // The real half goes back through D before the generated half's forward replaces
             // what D saved of it.
-            real_logits_ = gan_.discriminator.forward(x_, nn::Mode::train);
+            real_logits_ = gan_.discriminator.forward(x, nn::Mode::train);
             bce_with_logits_backward(d_real_, real_logits_, Tensor(real_logits_.shape(), 1.0f), 1.0f / static_cast<float>(N));
             gan_.discriminator.backward(d_real_);
             const Tensor& fake_logits = gan_.discriminator.forward(fake_, nn::Mode::train);
@@ -102,7 +108,7 @@ train::BatchResult GanTask::step(double lr, const train::StepOptions& options) {
             return gan_discriminator_loss(d_real_, d_fake_, real_logits_, fake_logits);
         },
         [&] { gan_.discriminator.backward(d_fake_); }, options);
-    discriminator_loss_sum_ += static_cast<double>(discriminator_loss);
+    discriminator_loss_sum_ += static_cast<double>(discriminator_loss_);
     ++steps_in_interval_;
     const float generator_loss = train::train_step(
         generator_update_,

@@ -8,6 +8,7 @@
 //   discriminator  Conv2D(32, 4×4, stride 2, pad 1) LeakyReLU(0.2)            [32, 14, 14]
 //                  Conv2D(64, 4×4, stride 2, pad 1) BatchNorm LeakyReLU(0.2)  [64, 7, 7]
 //                  Flatten  Dense(1): the logit that the image is real
+// (32 and 64 channels: `width` and twice it; the tests build narrower ones.)
 //
 // Each step of training is two of the shared train_step: the discriminator's (real images labelled
 // 1, the generator's labelled 0), then the generator's (its images labelled 1: the non-saturating
@@ -28,7 +29,7 @@ struct Gan {
     std::size_t latent = 0;
 };
 
-Gan build_gan(const dl::Shape& image, std::size_t latent, dl::Rng& rng);
+Gan build_gan(const dl::Shape& image, std::size_t latent, dl::Rng& rng, std::size_t width = 32);
 
 // The generator's images [N, C, H, W] (in [0, 1]) for latent codes z [N, L], in evaluation mode
 // (batch norm with its running statistics).
@@ -46,7 +47,13 @@ public:
     dl::data::BatchIterator& batches() { return batches_; }
     dl::train::RunState restore(const std::string& path);
 
+    // A step on the next batch of real images and fresh codes from the generator it was given.
     dl::train::BatchResult step(double lr, const dl::train::StepOptions& options) override;
+    // A step on these real images x [N, C, H, W] and codes z [N, L].
+    dl::train::BatchResult step_on(const dl::Tensor& x, const dl::Tensor& z, double lr,
+                                   const dl::train::StepOptions& options);
+    // The discriminator's loss in the last step (the step's result holds the generator's).
+    float discriminator_loss() const { return discriminator_loss_; }
     std::optional<dl::train::Evaluation> evaluate() override;
     std::vector<dl::Tensor*> weights() override;
     dl::util::Checkpoint checkpoint(const dl::train::RunState& run) override;
@@ -63,6 +70,7 @@ private:
     std::vector<dl::train::Update> generator_update_, discriminator_update_;
     dl::Tensor x_, z_, fake_, real_logits_, d_real_, d_fake_, d_generator_;
     std::vector<int> labels_;
+    float discriminator_loss_ = 0;
     double discriminator_loss_sum_ = 0;
     long steps_in_interval_ = 0;
 };

@@ -1,10 +1,14 @@
-// The chapter's GAN: its two models' shapes, a few steps that move both players, and a run resumed
-// from a checkpoint (two models, two optimizers) against an unbroken one, bit for bit.
+// The chapter's GAN: its two models' shapes, two steps of both players against PyTorch's, a few
+// steps that move both players, and a run resumed from a checkpoint (two models, two optimizers)
+// against an unbroken one, bit for bit.
 #include "gan.hpp"
 
 #include "dl/data/fashion_mnist.hpp"
+#include "dl/nn/state_dict.hpp"
 #include "dl/ops/generative.hpp"
 #include "dl/testing/checks.hpp"
+#include "dl/testing/fixtures.hpp"
+#include "dl/testing/require_close.hpp"
 #include "dl/testing/temp_dir.hpp"
 #include "dl/testing/threads.hpp"
 
@@ -13,6 +17,7 @@
 #include <cmath>
 
 using namespace dl;
+using testing::require_close;
 
 namespace {
 // 640 training images (10 steps an epoch); the resume test needs steps, not images: 256 (4 steps).
@@ -95,4 +100,40 @@ TEST_CASE("ch09.gan_discriminator_loss a GAN resumed from its checkpoint trains 
     ch09::GanTask task(resumed.gan, resumed.g_adam, resumed.d_adam, 1.0, tiny_fashion().train,
                        tiny_fashion().validation, 64, "another kind", resumed.rng);
     REQUIRE_THROWS_WITH(task.restore((dir / "gan.ckpt").string()), Catch::Contains("gan.ckpt"));
+}
+
+TEST_CASE("ch09.gan_discriminator_loss two steps of both players match PyTorch's, weights and batch norms' statistics",
+          "[ch09][exercise]") {
+    // The fixture's GAN is the chapter's at width 2 on 8x8 images (scripts/make-fixtures ch09), its
+    // optimizers SGD with momentum 0.9 at two rates: what each player's step moves is its
+    // gradient, so a wrong loss, a missing path through D into G, or swapped optimizers all show.
+    const testing::Fixture f("ch09_gan_step.txt");
+    Rng rng(1);
+    ch09::Gan gan = ch09::build_gan({1, 8, 8}, 3, rng, 2);
+    // The modules the fixture's script builds, as the exported files' metadata names them.
+    REQUIRE(nn::pytorch_modules(gan.generator) ==
+            "Linear(3, 16); BatchNorm1d(16); ReLU(); Unflatten(1, (4, 2, 2)); ConvTranspose2d(4, 2, (4, 4), 2, 1, 0); "
+            "BatchNorm2d(2); ReLU(); ConvTranspose2d(2, 1, (4, 4), 2, 1, 0); Sigmoid()");
+    REQUIRE(nn::pytorch_modules(gan.discriminator) ==
+            "Conv2d(1, 2, (4, 4), 2, 1); LeakyReLU(0.2); Conv2d(2, 4, (4, 4), 2, 1); BatchNorm2d(4); LeakyReLU(0.2); "
+            "Flatten(); Linear(16, 1)");
+    const auto generator = nn::state_dict(gan.generator), discriminator = nn::state_dict(gan.discriminator);
+    for (const auto& e : generator) e.set(f.as_float("G." + e.name + ".initial"));
+    for (const auto& e : discriminator) e.set(f.as_float("D." + e.name + ".initial"));
+    optim::Optimizer g_sgd({.name = "momentum", .momentum = 0.9}), d_sgd({.name = "momentum", .momentum = 0.9});
+    const data::Dataset real{.name = "x1", .x = f.as_float("x1"), .labels = std::vector<int>(4, 0), .num_classes = 1};
+    ch09::GanTask task(gan, g_sgd, d_sgd, 0.5, real, real, 4, "test GAN", rng);
+    for (const std::string step : {"1", "2"}) {
+        INFO("step " << step);
+        const train::BatchResult result = task.step_on(f.as_float("x" + step), f.as_float("z" + step), 0.1, {});
+        require_close(task.discriminator_loss(), f["loss_d" + step][0], 1e-4, 1e-6, "the discriminator's loss",
+                      {{"the generator's loss", f["loss_g" + step][0]}});
+        require_close(result.loss, f["loss_g" + step][0], 1e-4, 1e-6, "the generator's loss",
+                      {{"the discriminator's loss", f["loss_d" + step][0]}});
+    }
+    for (const auto& [prefix, entries] : {std::pair{"G.", &generator}, std::pair{"D.", &discriminator}})
+        for (const auto& e : *entries) {
+            INFO(prefix << e.name << " after two steps (initially " << prefix << e.name << ".initial)");
+            require_close(e.get(), f[prefix + e.name + ".after"], 1e-4, 1e-5, (prefix + e.name).c_str());
+        }
 }

@@ -3,6 +3,7 @@
 #include "dl/error.hpp"
 #include "dl/nn/conv.hpp"
 #include "dl/nn/dense.hpp"
+#include "dl/nn/generative.hpp"
 #include "dl/nn/logistic.hpp"
 #include "dl/nn/regularization.hpp"
 #include "dl/util/safetensors.hpp"
@@ -30,6 +31,9 @@ std::vector<StateEntry> state_dict(Sequential& model) {
         } else if (auto* conv = dynamic_cast<Conv2D*>(&layer)) {
             entries.push_back(same_tensor(prefix + "weight", conv->W().value));
             entries.push_back(same_tensor(prefix + "bias", conv->b().value));
+        } else if (auto* up = dynamic_cast<ConvTranspose2D*>(&layer)) {   // both [C, OC, KH, KW]
+            entries.push_back(same_tensor(prefix + "weight", up->W().value));
+            entries.push_back(same_tensor(prefix + "bias", up->b().value));
         } else if (auto* norm = dynamic_cast<BatchNorm*>(&layer)) {
             const auto params = norm->parameters();
             const auto buffers = norm->buffers();
@@ -54,6 +58,7 @@ std::vector<StateEntry> state_dict(Sequential& model) {
 
 std::string pytorch_modules(Sequential& model) {
     std::ostringstream out;
+    Shape shape = model.input_shape();   // of one example, into layer i
     for (std::size_t i = 0; i < model.size(); ++i) {
         Layer& layer = model.layer(i);
         out << (i ? "; " : "");
@@ -67,8 +72,19 @@ std::string pytorch_modules(Sequential& model) {
             out << "MaxPool2d(" << pool->size() << ", " << pool->stride() << ")";
         } else if (auto* avg = dynamic_cast<AvgPool2D*>(&layer)) {
             out << "AvgPool2d(" << avg->size() << ", " << avg->stride() << ")";
-        } else if (auto* norm = dynamic_cast<BatchNorm*>(&layer)) {
-            out << "BatchNorm1d(" << norm->running_mean().size() << ")";
+        } else if (auto* up = dynamic_cast<ConvTranspose2D*>(&layer)) {
+            const Tensor& W = up->W().value;
+            out << "ConvTranspose2d(" << W.dim(0) << ", " << W.dim(1) << ", (" << W.dim(2) << ", " << W.dim(3) << "), "
+                << up->params().stride << ", " << up->params().padding << ", " << up->params().output_padding << ")";
+        } else if (auto* norm = dynamic_cast<BatchNorm*>(&layer)) {   // per channel on images
+            out << (shape.size() == 3 ? "BatchNorm2d(" : "BatchNorm1d(") << norm->running_mean().size() << ")";
+        } else if (auto* leaky = dynamic_cast<LeakyReLU*>(&layer)) {
+            out << "LeakyReLU(" << leaky->slope() << ")";
+        } else if (layer.kind() == "Unflatten") {
+            const Shape to = layer.output_shape(shape);
+            out << "Unflatten(1, (" << to[0];
+            for (std::size_t d = 1; d < to.size(); ++d) out << ", " << to[d];
+            out << (to.size() == 1 ? ",))" : "))");
         } else if (auto* dropout = dynamic_cast<Dropout*>(&layer)) {
             out << "Dropout(" << dropout->p() << ")";
         } else if (auto* logistic = dynamic_cast<Logistic*>(&layer)) {
@@ -80,6 +96,7 @@ std::string pytorch_modules(Sequential& model) {
         } else {
             DL_THROW(UsageError, "layer " << i << " (" << layer.kind() << ") has no PyTorch module here");
         }
+        shape = layer.output_shape(shape);
     }
     return out.str();
 }

@@ -4,6 +4,7 @@
 //
 //   ours                                    PyTorch
 //   Sequential layer i: Dense, Conv2D       i.weight, i.bias        (nn.Linear, nn.Conv2d: the same layout)
+//                       ConvTranspose2D     i.weight, i.bias        (nn.ConvTranspose2d: [C, OC, KH, KW] both)
 //                       BatchNorm           i.weight, i.bias (γ, β), i.running_mean, i.running_var
 //                       Logistic            i.weight [1, in], i.bias [1]   (nn.Linear(in, 1), then nn.Sigmoid)
 //   RecurrentLm         embedding.weight; lstm.weight_ih_lK, lstm.weight_hh_lK (our W = [W_ih | W_hh]
