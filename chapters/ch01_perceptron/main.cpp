@@ -90,7 +90,7 @@ int run(int argc, const char* const argv[]) {
                                  << cli.get<std::string>("classes") << "'");
     const int points = cli.get<int>("synthetic-points");
     if (points < 10) DL_THROW(UsageError, "--synthetic-points must be at least 10, got " << points);
-    const int epochs = opt.quick ? std::min(opt.epochs, 3) : opt.epochs;
+    const int epochs = cli.capped_by_quick(opt.epochs, 3);
     const std::filesystem::path out = opt.out;
     const util::PlotMode plot_mode = util::parse_plot_mode(opt.plot);
 

@@ -58,7 +58,7 @@ int run(int argc, const char* const argv[]) {
     if (hidden < 1) DL_THROW(UsageError, "--hidden must be at least 1, got " << hidden);
     if (xor_epochs < 1) DL_THROW(UsageError, "--xor-epochs must be at least 1, got " << xor_epochs);
     const nn::Activation activation = nn::parse_activation(cli.get<std::string>("activation"));
-    const int epochs = opt.quick ? std::min(opt.epochs, 3) : opt.epochs;
+    const int epochs = cli.capped_by_quick(opt.epochs, 3);
     const std::filesystem::path out = opt.out;
     const util::PlotMode plot_mode = util::parse_plot_mode(opt.plot);
 
@@ -79,7 +79,7 @@ int run(int argc, const char* const argv[]) {
     nn::SoftmaxCrossEntropy loss;
     optim::Optimizer xor_sgd({.name = "sgd"});
     const auto xor_history = train::fit(xor_net, loss, xor_sgd, xor_train, xor_test,
-                                        {.epochs = opt.quick ? std::min(xor_epochs, 100) : xor_epochs,
+                                        {.epochs = cli.capped_by_quick(xor_epochs, 100, "xor-epochs"),
                                          .batch_size = 32, .lr = 0.5, .progress = false,
                                          .on_epoch = [&](const train::EpochMetrics& m) { csv.write(m, "xor"); }},
                                         rng);

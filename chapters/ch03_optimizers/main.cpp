@@ -149,7 +149,7 @@ int run(int argc, const char* const argv[]) {
     const std::vector<std::string> compared = parse_compare(cli.get<std::string>("compare"), opt.optimizer);
     train::Runs runs(program, opt, compared);   // --save/--resume: a checkpoint per optimizer's run
     train::check_exchange_options(cli);
-    const int epochs = opt.quick ? std::min(opt.epochs, 2) : opt.epochs;
+    const int epochs = cli.capped_by_quick(opt.epochs, 2);
     const std::filesystem::path out = opt.out;
     const util::PlotMode plot_mode = util::parse_plot_mode(opt.plot);
 

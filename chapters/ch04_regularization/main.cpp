@@ -110,7 +110,7 @@ int run(int argc, const char* const argv[]) {
     if (decays && (opt.optimizer == "adamw" || opt.weight_decay > 0))
         DL_THROW(UsageError, "the weight_decay and all runs set the weight decay themselves (AdamW, λ = 0.05): "
                              "leave --optimizer and --weight-decay as they are, or leave those runs out with --runs");
-    const int epochs = opt.quick ? std::min(opt.epochs, 5) : opt.epochs;
+    const int epochs = cli.capped_by_quick(opt.epochs, 5);
     const std::filesystem::path out = opt.out;
     const util::PlotMode plot_mode = util::parse_plot_mode(opt.plot);
 

@@ -190,7 +190,7 @@ int run(int argc, const char* const argv[]) {
     const int hidden = cli.get<int>("hidden");
     if (hidden < 1) DL_THROW(UsageError, "--hidden must be at least 1, got " << hidden);
     const nn::Activation activation = nn::parse_activation(cli.get<std::string>("activation"));
-    const long lm_steps = opt.quick ? std::min(cli.get<long>("lm-steps"), 30L) : cli.get<long>("lm-steps");
+    const long lm_steps = cli.capped_by_quick(cli.get<long>("lm-steps"), 30L, "lm-steps");
     if (lm_steps < 0) DL_THROW(UsageError, "--lm-steps must be 0 or more, got " << lm_steps);
     const nn::TransformerLmOptions lm_options{.layers = cli.get<std::size_t>("lm-layers"), .heads = 4,
                                               .width = cli.get<std::size_t>("lm-width"),
@@ -199,7 +199,7 @@ int run(int argc, const char* const argv[]) {
         DL_THROW(UsageError, "the Transformer needs --lm-layers ≥ 1, --lm-width a multiple of 4 (its 4 heads) and "
                              "--lm-context ≥ 2, got " << lm_options.layers << ", " << lm_options.width << ", "
                                                       << lm_options.context);
-    const int epochs = opt.quick ? std::min(opt.epochs, 2) : opt.epochs;
+    const int epochs = cli.capped_by_quick(opt.epochs, 2);
     const std::filesystem::path out = opt.out;
     const util::PlotMode plot_mode = util::parse_plot_mode(opt.plot);
 

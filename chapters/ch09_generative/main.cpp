@@ -136,7 +136,7 @@ int run(int argc, const char* const argv[]) {
     if (!gan && lr_d_given > 0) DL_THROW(UsageError, "--lr-d is an option of --model gan (the VAE has one optimizer)");
     if (gan && opt.early_stop > 0)
         DL_THROW(UsageError, "--early-stop needs a validation loss to minimise, and a GAN has none (leave it out with --model gan)");
-    const int epochs = opt.quick ? std::min(opt.epochs, 2) : opt.epochs;
+    const int epochs = cli.capped_by_quick(opt.epochs, 2);
     const std::size_t judge_samples = opt.quick ? std::min<std::size_t>(judge_samples_asked, 1000)
                                                 : static_cast<std::size_t>(judge_samples_asked);
     // The two models' runs go to two folders unless --out says otherwise (the VAE's pictures are not the GAN's).

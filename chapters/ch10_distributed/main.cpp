@@ -94,7 +94,7 @@ int train_cnn(const train::Cli& cli, const train::CommonOptions& opt, ch10::MpiD
     if (cnn.dropout < 0 || cnn.dropout >= 1) DL_THROW(UsageError, "--dropout must be in [0, 1), got " << cnn.dropout);
     const long long max_train = cli.get<long long>("max-train");
     if (max_train < 0) DL_THROW(UsageError, "--max-train must be 0 (all) or positive, got " << max_train);
-    const int epochs = opt.quick ? std::min(opt.epochs, 2) : opt.epochs;
+    const int epochs = cli.capped_by_quick(opt.epochs, 2);
     const std::filesystem::path out = opt.out;
     const bool writes = parallel.rank() == 0;
 

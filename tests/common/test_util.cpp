@@ -17,6 +17,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <new>
 #include <sstream>
 #include <vector>
@@ -39,6 +40,28 @@ TEST_CASE("Cli fills the common options and keeps the defaults", "[common][infra
     REQUIRE(cli.common().quick);
     REQUIRE(cli.common().out == "runs/prog");
     REQUIRE(cli.common().threads >= 1);
+}
+
+TEST_CASE("Cli caps epochs under --quick and says so when the command line asked for more", "[common][infra]") {
+    train::Cli quick("prog", "test", {.epochs = 15});
+    REQUIRE(parse(quick, {"--quick", "--epochs", "5"}));
+    std::ostringstream said;
+    std::streambuf* old = std::cerr.rdbuf(said.rdbuf());
+    const int capped = quick.capped_by_quick(quick.common().epochs, 2);
+    std::cerr.rdbuf(old);
+    REQUIRE(capped == 2);
+    REQUIRE_THAT(said.str(), Catch::Contains("--quick runs 2 epochs, not the 5 of --epochs"));
+    REQUIRE(quick.capped_by_quick(1, 2) == 1);   // under the cap: as asked
+    train::Cli defaulted("prog", "test", {.epochs = 15});   // the default cut quietly: nobody asked for 15
+    REQUIRE(parse(defaulted, {"--quick"}));
+    said.str("");
+    old = std::cerr.rdbuf(said.rdbuf());
+    REQUIRE(defaulted.capped_by_quick(defaulted.common().epochs, 2) == 2);
+    std::cerr.rdbuf(old);
+    REQUIRE(said.str().empty());
+    train::Cli full("prog", "test", {.epochs = 15});
+    REQUIRE(parse(full, {"--epochs", "5"}));
+    REQUIRE(full.capped_by_quick(full.common().epochs, 2) == 5);
 }
 
 TEST_CASE("Cli reads the learning-rate schedule", "[common][infra]") {

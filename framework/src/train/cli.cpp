@@ -198,6 +198,11 @@ void Cli::check_numbers() const {
     }
 }
 
+void Cli::say_quick_cap(const std::string& option, long long asked, long long cap) const {
+    std::cerr << "note: --quick runs " << cap << " " << option << ", not the " << asked << " of --" << option
+              << " (leave out --quick to run them all)\n";
+}
+
 int run_main(const char* program, const std::function<int()>& body) {
     // Keep freed memory in the heap for the next step's buffers. glibc gives every block over
     // its threshold back to the kernel when it is freed, and the next step's tensor of the same

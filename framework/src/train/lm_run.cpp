@@ -52,11 +52,9 @@ LmRunSettings read_language_model_options(const train::Cli& cli, std::size_t seq
                              "(train at least one step to save, or leave --save out)");
     if (run.eval_every < 1) DL_THROW(UsageError, "--eval-every must be at least 1, got " << run.eval_every);
     if (run.eval_windows < 1) DL_THROW(UsageError, "--eval-windows must be at least 1");
+    run.steps = cli.capped_by_quick(run.steps, 60L, "steps");
     if (opt.quick) {
-        if (run.steps > 60 && !cli.values().at("steps").defaulted())   // said, not silently capped
-            std::cerr << "note: --quick trains 60 steps, not the " << run.steps
-                      << " of --steps (leave out --quick to train them all)\n";
-        run.steps = std::min(run.steps, 60L), run.eval_every = std::min(run.eval_every, 30L);
+        run.eval_every = std::min(run.eval_every, 30L);
         run.eval_windows = std::min<std::size_t>(run.eval_windows, 64);
     }
     return run;

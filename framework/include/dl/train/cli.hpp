@@ -59,9 +59,21 @@ public:
     template <class T>
     T get(const std::string& name) const { return values_.at(name).as<T>(); }
 
+    // The epochs (or steps) to run: `asked`, or at most `quick_cap` with --quick. When --quick cuts
+    // a number the command line gave (`option`, e.g. "epochs"), says so on stderr: a learner who
+    // asked for 5 epochs and got 2 should not have to guess why.
+    template <class N>
+    N capped_by_quick(N asked, N quick_cap, const std::string& option = "epochs") const {
+        if (!options_.quick || asked <= quick_cap) return asked;
+        if (values_.count(option) && !values_[option].defaulted()) say_quick_cap(option, static_cast<long long>(asked),
+                                                                                 static_cast<long long>(quick_cap));
+        return quick_cap;
+    }
+
 private:
     void check_tokens(const boost::program_options::parsed_options& parsed) const;
     void check_numbers() const;
+    void say_quick_cap(const std::string& option, long long asked, long long cap) const;
 
     std::string program_, description_;
     CommonOptions options_;
