@@ -75,16 +75,7 @@ void bm_attention(benchmark::State& state, dl::AttentionVariant<float> variant, 
         return dl::bench::compare_to_reference(what, "O", O, ref);
     };
     if (!dl::bench::validated(state, what, validate)) return;
-    const double cpu0 = dl::bench::thread_cpu_seconds(), wall0 = dl::bench::wall_seconds();
-    for (auto _ : state) {
-        run();
-        benchmark::ClobberMemory();
-    }
-    const double seconds = threads == 1 ? dl::bench::thread_cpu_seconds() - cpu0 : dl::bench::wall_seconds() - wall0;
-    const double calls = static_cast<double>(state.iterations());
-    state.counters["FLOPS"] = benchmark::Counter(p.flops() * calls / seconds);
-    state.counters["BYTES"] = benchmark::Counter(p.bytes(variant.name) * calls / seconds);
-    dl::bench::add_peak_counters(state, *peak, p.flops(), p.bytes(variant.name), seconds, threads);
+    dl::bench::time_calls(state, *peak, threads, p.flops(), p.bytes(variant.name), run);
 }
 
 }  // namespace

@@ -41,6 +41,7 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -112,26 +113,13 @@ std::unique_ptr<Problem> make_problem(const Layer& layer, std::size_t N) {
     return p;
 }
 
-// The problem being benchmarked, made once and shared by every row of that layer and batch.
-class ProblemCache {
-public:
-    Problem& get(const Layer& layer, std::size_t N) {
-        if (!problem_ || problem_->layer.index != layer.index || problem_->N != N) {
-            problem_.reset();
-            problem_ = make_problem(layer, N);
-        }
-        return *problem_;
-    }
-
-private:
-    std::unique_ptr<Problem> problem_;
-};
+// Keyed by the layer's index and the batch size.
+using ProblemCache = dl::bench::ProblemCache<Problem, std::pair<int, std::size_t>>;
 
 // The tolerance of compare_to_reference (peak.hpp), 1e-4 · (|ref| + rms(ref)): each element is a
 // float32 sum of at most C·KH·KW / S² = 256 products (Y), OC·KH·KW = 512 (dX) or N·H·W = 50,176
 // (dW of up2 at N = 256), far below that in another order; a missing image or tap is far above it.
 using dl::bench::compare_to_reference;
-using dl::bench::wall_seconds;
 
 struct Row {
     std::string variant;
@@ -188,21 +176,12 @@ std::string validate(const Row& row, Pass pass, Problem& p, Outputs& out) {
 void bm_conv_transpose(benchmark::State& state, Row row, Pass pass, Layer layer, std::size_t N, ProblemCache* cache,
                        const std::optional<dl::bench::Peak>* peak) {
     omp_set_num_threads(row.threads);
-    Problem& p = cache->get(layer, N);
+    Problem& p = cache->get({layer.index, N}, [&] { return make_problem(layer, N); });
     Outputs out;
     const std::string what =
         std::string(pass == Pass::forward ? "conv_transpose " : "conv_transpose backward ") + row.variant;
     if (!dl::bench::validated(state, what, [&] { return validate(row, pass, p, out); })) return;
-    const double cpu0 = dl::bench::thread_cpu_seconds(), wall0 = wall_seconds();
-    for (auto _ : state) {
-        run(row, pass, p, out);
-        benchmark::ClobberMemory();
-    }
-    const double seconds = row.threads == 1 ? dl::bench::thread_cpu_seconds() - cpu0 : wall_seconds() - wall0;
-    const double calls = static_cast<double>(state.iterations());
-    state.counters["FLOPS"] = benchmark::Counter(p.flops(pass) * calls / seconds);
-    state.counters["BYTES"] = benchmark::Counter(p.bytes(pass) * calls / seconds);
-    dl::bench::add_peak_counters(state, *peak, p.flops(pass), p.bytes(pass), seconds, row.threads);
+    dl::bench::time_calls(state, *peak, row.threads, p.flops(pass), p.bytes(pass), [&] { run(row, pass, p, out); });
 }
 
 std::string row_name(Pass pass, const Row& row, const Layer& layer, std::size_t N) {

@@ -105,19 +105,7 @@ std::unique_ptr<GemmData> make_data(const Shape& s) {
 
 // The data of the shape being benchmarked, made once and shared by every row of that shape.
 // Benchmarks are registered shape by shape, so only one shape is held at a time.
-class DataCache {
-public:
-    const GemmData& get(const Shape& s) {
-        if (!data_ || !(data_->shape == s)) {
-            data_.reset();
-            data_ = make_data(s);
-        }
-        return *data_;
-    }
-
-private:
-    std::unique_ptr<GemmData> data_;
-};
+using DataCache = dl::bench::ProblemCache<GemmData, Shape>;
 
 // Empty when every element of fn's result is finite and every checked one is within
 // K·FLT_EPSILON·Σ_k|a_ik b_kj| of the float64 reference (the rounding bound of a float32 sum of K
@@ -157,27 +145,19 @@ struct Row {
     int threads;
 };
 
-using dl::bench::wall_seconds;
 
 void bm_gemm(benchmark::State& state, Row row, Shape shape, DataCache* cache,
              const std::optional<dl::bench::Peak>* peak) {
     omp_set_num_threads(row.threads);
     openblas_set_num_threads(row.threads);
-    const GemmData& d = cache->get(shape);
+    const GemmData& d = cache->get(shape, [&] { return make_data(shape); });
     dl::Tensor C({shape.M, shape.N});
     if (!dl::bench::validated(state, "gemm " + row.variant, [&] { return validate(row.variant.c_str(), row.fn, d, C); }))
         return;
-    const double cpu0 = dl::bench::thread_cpu_seconds(), wall0 = wall_seconds();
-    for (auto _ : state) {
+    dl::bench::time_calls(state, *peak, row.threads, shape.flops(), shape.bytes(), [&] {
         row.fn(shape.ta, shape.tb, shape.M, shape.N, shape.K, 1.0f, d.A.data(), d.lda, d.B.data(), d.ldb, 0.0f,
                C.data(), shape.N);
-        benchmark::ClobberMemory();
-    }
-    const double seconds = row.threads == 1 ? dl::bench::thread_cpu_seconds() - cpu0 : wall_seconds() - wall0;
-    const double calls = static_cast<double>(state.iterations());
-    state.counters["FLOPS"] = benchmark::Counter(shape.flops() * calls / seconds);
-    state.counters["BYTES"] = benchmark::Counter(shape.bytes() * calls / seconds);
-    dl::bench::add_peak_counters(state, *peak, shape.flops(), shape.bytes(), seconds, row.threads);
+    });
 }
 
 

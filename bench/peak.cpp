@@ -97,6 +97,14 @@ double thread_cpu_seconds() {
     return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
 }
 
+void add_rate_counters(benchmark::State& state, const std::optional<Peak>& peak, double flops_per_call,
+                       double bytes_per_call, double loop_seconds, int threads) {
+    const double calls = static_cast<double>(state.iterations());
+    state.counters["FLOPS"] = benchmark::Counter(flops_per_call * calls / loop_seconds);
+    state.counters["BYTES"] = benchmark::Counter(bytes_per_call * calls / loop_seconds);
+    add_peak_counters(state, peak, flops_per_call, bytes_per_call, loop_seconds, threads);
+}
+
 void add_peak_counters(benchmark::State& state, const std::optional<Peak>& peak, double flops_per_iter,
                        double bytes_per_iter, double loop_seconds, int threads) {
     if (!peak || !(loop_seconds > 0) || state.iterations() == 0) return;

@@ -7,6 +7,7 @@
 #include <benchmark/benchmark.h>
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -37,6 +38,47 @@ double wall_seconds();
 // (Plain counters, not rate counters, so the console shows "pct_peak_bw=42.1", not "42.1/s".)
 void add_peak_counters(benchmark::State& state, const std::optional<Peak>& peak, double flops_per_iter,
                        double bytes_per_iter, double loop_seconds, int threads = 1);
+
+// Sets FLOPS and BYTES (rates: flops_per_call and bytes_per_call times the calls, over
+// loop_seconds) and the peak counters above.
+void add_rate_counters(benchmark::State& state, const std::optional<Peak>& peak, double flops_per_call,
+                       double bytes_per_call, double loop_seconds, int threads);
+
+// The timing loop of one row: `call()` as often as Google Benchmark asks, then its rates. Rates
+// divide by this thread's CPU time on a one-thread row, by the wall clock on the others (whose CPU
+// time is the sum of their threads').
+template <class Call>
+void time_calls(benchmark::State& state, const std::optional<Peak>& peak, int threads, double flops_per_call,
+                double bytes_per_call, Call&& call) {
+    const double cpu0 = thread_cpu_seconds(), wall0 = wall_seconds();
+    for (auto _ : state) {
+        call();
+        benchmark::ClobberMemory();
+    }
+    const double seconds = threads == 1 ? thread_cpu_seconds() - cpu0 : wall_seconds() - wall0;
+    add_rate_counters(state, peak, flops_per_call, bytes_per_call, seconds, threads);
+}
+
+// The inputs of the size being benchmarked, made once and shared by every row of that size.
+// Benchmarks are registered size by size, so only one is held at a time: the next size's
+// replaces it.
+template <class Problem, class Key>
+class ProblemCache {
+public:
+    template <class Make>
+    Problem& get(const Key& key, Make&& make) {
+        if (!problem_ || !(key_ == key)) {
+            problem_.reset();   // free the old one before the new one is made
+            problem_ = make();
+            key_ = key;
+        }
+        return *problem_;
+    }
+
+private:
+    std::unique_ptr<Problem> problem_;
+    Key key_{};
+};
 
 // Every benchmark checks its variant before timing it: runs `validate` (an error message, or ""
 // when the variant's output is right) and marks the benchmark skipped on an error or an
