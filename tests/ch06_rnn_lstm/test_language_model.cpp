@@ -172,5 +172,10 @@ TEST_CASE("ch06.lstm_sequence_backward a model of two layers trains, evaluates, 
         nn::RecurrentLm loaded(bible().vocab_size(), {.cell = cell, .embed = 8, .hidden = 16, .layers = 2}, rng);
         REQUIRE(train::load_language_model(path, "two layers " + cell, loaded) == 40);
         REQUIRE(testing::same_bits(model.parameters(), loaded.parameters()));
+        // Kinds whose briefs read the same (as two alphabets of one size do): the line that differs
+        // is named, its tab made visible.
+        REQUIRE_THROWS_WITH(train::load_language_model(path, "two layers " + cell + "\n\tmore", loaded),
+                            Catch::Contains("another model") && Catch::Contains("they differ in line 2") &&
+                                Catch::Contains("this run's '\\tmore'"));
     }
 }

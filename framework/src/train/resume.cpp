@@ -33,6 +33,37 @@ std::string in_brief(const std::string& kind) {
     return brief;
 }
 
+// A line of a kind with its control characters made visible (an alphabet holds a newline and a tab).
+std::string visible(const std::string& line) {
+    std::string out;
+    for (const char ch : line) {
+        if (ch == '\n') out += "\\n";
+        else if (ch == '\t') out += "\\t";
+        else if (ch == '\r') out += "\\r";
+        else out += ch;
+    }
+    return out;
+}
+
+// Why a checkpoint of kind `saved` is not one of kind `ours`: both in brief, and where the briefs
+// read the same (two alphabets of as many characters, two models with as many parameters), the
+// first line in which they differ.
+std::string kind_mismatch(const std::string& saved, const std::string& ours) {
+    std::string message = "it holds " + in_brief(saved) + "; this run is " + in_brief(ours);
+    if (in_brief(saved) != in_brief(ours)) return message;
+    std::istringstream a(saved), b(ours);
+    std::string line_a, line_b;
+    for (int n = 1;; ++n) {
+        const bool more_a = static_cast<bool>(std::getline(a, line_a)), more_b = static_cast<bool>(std::getline(b, line_b));
+        if (!more_a && !more_b) break;
+        if (more_a && more_b && line_a == line_b) continue;
+        message += " (they differ in line " + std::to_string(n) + ": the checkpoint's '" +
+                   (more_a ? visible(line_a) : "") + "', this run's '" + (more_b ? visible(line_b) : "") + "')";
+        break;
+    }
+    return message;
+}
+
 // A checkpoint is input from outside: a crafted file can carry a valid checksum over any value.
 // Weights, statistics and optimizer state must be finite (a NaN weight hidden by ReLU or max
 // pooling would train on silently).
@@ -239,8 +270,8 @@ RunState restore_run_checkpoint(const util::Checkpoint& c, const std::string& so
                                 nn::Sequential& model, optim::Optimizer& optimizer, Rng& rng,
                                 data::BatchIterator& batches) {
     if (c.kind != full_kind(kind, optimizer))
-        DL_THROW(DataError, source << ": the checkpoint is of another model or optimizer: it holds " << in_brief(c.kind)
-                                   << "; this run is " << in_brief(full_kind(kind, optimizer)));
+        DL_THROW(DataError, source << ": the checkpoint is of another model or optimizer: "
+                                   << kind_mismatch(c.kind, full_kind(kind, optimizer)));
     check_counts(c, source);
     const Lookup in(c, source);
     // Everything is read and checked before anything is changed.
@@ -342,9 +373,9 @@ LmRunState restore_lm_checkpoint(const util::Checkpoint& c, const std::string& s
     // Without an optimizer only the model must match: the kind up to the optimizer's line.
     const std::string model_kind = c.kind.substr(0, c.kind.rfind("\noptimizer: "));
     if (optimizer != nullptr ? c.kind != full_kind(kind, *optimizer) : model_kind != kind)
-        DL_THROW(DataError, source << ": the checkpoint is of another model or optimizer: it holds " << in_brief(c.kind)
-                                   << "; this run is "
-                                   << in_brief(optimizer != nullptr ? full_kind(kind, *optimizer) : kind));
+        DL_THROW(DataError, source << ": the checkpoint is of another model or optimizer: "
+                                   << kind_mismatch(optimizer != nullptr ? c.kind : model_kind,
+                                                    optimizer != nullptr ? full_kind(kind, *optimizer) : kind));
     check_counts(c, source);
     const Lookup in(c, source);
     const auto params = model.parameters();
