@@ -51,3 +51,18 @@ TEST_CASE("ch02.dense_backward training that diverges stops with a message namin
                         Catch::Contains("training diverged") && Catch::Contains("step") &&
                             Catch::Contains("learning rate 1e+06") && Catch::Contains("--lr 100000"));
 }
+
+TEST_CASE("ch02.dense_backward weights that overflow before any update are blamed, not the learning rate",
+          "[ch02][exercise]") {
+    // As if imported from a bad file: the first layer's weights at 3e38, next to float's largest, overflow
+    // to inf, and the loss of the very first batch is not finite. No rate has acted yet: lowering it cannot help.
+    Rng rng(3);
+    const data::Dataset train = data::make_blobs(256, rng), valid = data::make_blobs(64, rng);
+    nn::Sequential net = nn::mlp({2}, {32}, 2, nn::Activation::relu, rng);
+    for (auto& w : net.parameters().front()->value) w = w > 0 ? 3e38f : -3e38f;
+    nn::SoftmaxCrossEntropy loss;
+    optim::Optimizer sgd({.name = "sgd"});
+    REQUIRE_THROWS_WITH(train::fit(net, loss, sgd, train, valid, {.epochs = 2, .batch_size = 16, .lr = 0.01, .progress = false}, rng),
+                        Catch::Contains("training diverged") && Catch::Contains("step 1,") &&
+                            Catch::Contains("before any update") && !Catch::Contains("try --lr"));
+}

@@ -65,6 +65,7 @@ std::vector<EpochMetrics> run_loop(Task& task, const LoopOptions& options, RunSt
     if (!ck.save.empty()) last = task.checkpoint(run);
     // "epoch 4" / "step 41": where the run is; "epoch 3" / "step 40": where the last checkpoint is.
     auto after_last = [&] { return std::string(unit) + ' ' + std::to_string(by_epoch ? last->epoch : last->step); };
+    const long first_step = run.step;   // this run's first: the weights as they came (fresh, imported or resumed)
     while (by_epoch ? run.epoch < length : run.step < total_steps) {
         const long end = by_epoch ? run.step + per : std::min(total_steps, static_cast<long>(run.epoch + 1) * per);
         std::ostringstream label;
@@ -86,9 +87,17 @@ std::vector<EpochMetrics> run_loop(Task& task, const LoopOptions& options, RunSt
                     util::write_checkpoint(ck.save, *last);
                     kept = "; " + ck.save + " keeps the state after " + after_last();
                 }
-                DL_THROW(Error, "training diverged: " << e.what() << " at "
-                                                      << (by_epoch ? "epoch " + std::to_string(run.epoch + 1) + ", " : "")
-                                                      << "step " << run.step + 1 << " (learning rate " << lr
+                const std::string where = (by_epoch ? "epoch " + std::to_string(run.epoch + 1) + ", " : "") + "step " +
+                                          std::to_string(run.step + 1);
+                // The loss is computed before the step's update: on this run's first step no rate has
+                // touched the weights yet, so the rate cannot be the cause.
+                if (run.step == first_step)
+                    DL_THROW(Error, "training diverged: " << e.what() << " at " << where
+                                                          << ", the first step of this run, before any update: the "
+                                                             "weights it started from give it, whatever the rate (check "
+                                                             "the file of --import-safetensors or --resume; from a fresh "
+                                                             "model, check the forward pass and the initialisation)");
+                DL_THROW(Error, "training diverged: " << e.what() << " at " << where << " (learning rate " << lr
                                                       << "); the rate is probably too high: try --lr " << lr / 10
                                                       << " (or --clip-norm, or --lr-schedule with --warmup-steps)" << kept);
             }
