@@ -18,6 +18,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <new>
 #include <sstream>
 #include <vector>
@@ -231,6 +232,43 @@ TEST_CASE("metrics.csv: an earlier run's file stays until the new run ends well"
     CHECK(left == std::vector<std::string>{".dlfs-lock", "metrics.csv"});
     CHECK_THROWS_WITH(train::MetricsCsv(dir.path / "out" / "metrics.csv" / "x.csv", false),
                       Catch::Contains("cannot write") && Catch::Contains("metrics.csv"));
+}
+
+TEST_CASE("metrics.csv and summary.json: never one run's rows beside another run's summary", "[common][infra]") {
+    testing::TempDir dir;
+    const auto csv_path = dir.path / "metrics.csv", summary = dir.path / "summary.json";
+    const auto earlier_run = [&] {
+        util::write_file_atomically(csv_path, "epoch,train_loss\n1,0.5\n");
+        util::write_file_atomically(summary, "{\"run\": \"earlier\"}");
+    };
+    const auto text = [](const std::filesystem::path& p) {
+        std::ifstream in(p);
+        return std::string(std::istreambuf_iterator<char>(in), {});
+    };
+    earlier_run();
+    {   // a run that ends well and writes its summary
+        train::MetricsCsv csv(csv_path, false);
+        csv.write({.epoch = 1, .train_loss = 0.25});
+        util::write_file_atomically(summary, "{\"run\": \"this\"}");
+    }
+    CHECK(text(summary) == "{\"run\": \"this\"}");
+    CHECK(text(csv_path).find("1,0.25,") != std::string::npos);
+    earlier_run();
+    {   // a run whose rows take their place before its summary is written (a language model's)
+        train::MetricsCsv csv(csv_path, false);
+        csv.write({.epoch = 1, .train_loss = 0.25});
+    }
+    CHECK(text(csv_path).find("1,0.25,") != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(summary));   // the earlier summary went with the earlier rows
+    earlier_run();
+    try {   // a run that fails: the earlier pair stays whole
+        train::MetricsCsv csv(csv_path, false);
+        csv.write({.epoch = 1, .train_loss = 0.25});
+        throw DataError("failed in its second epoch");
+    } catch (const DataError&) {
+    }
+    CHECK(text(csv_path) == "epoch,train_loss\n1,0.5\n");
+    CHECK(text(summary) == "{\"run\": \"earlier\"}");
 }
 
 TEST_CASE("write_file_atomically refuses a path it cannot write, leaving no temporary and the old file whole",

@@ -4,14 +4,38 @@
 
 #include "dl/error.hpp"
 
+#include <sys/stat.h>
+
+#include <exception>
 #include <iomanip>
 #include <sstream>
 
 namespace dl::train {
 
+namespace {
+// Which file is at `path` now: its inode and modification time ("" when there is none). An atomic
+// write puts a new file (a new inode) in place.
+std::string identity(const std::filesystem::path& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return "";
+    return std::to_string(st.st_ino) + ":" + std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec);
+}
+}  // namespace
+
 MetricsCsv::MetricsCsv(const std::filesystem::path& path, bool with_run_column, bool with_step_column)
     : lock_(path.has_parent_path() ? path.parent_path() : std::filesystem::path(".")), file_(path),
-      with_run_(with_run_column), with_step_(with_step_column) {}
+      with_run_(with_run_column), with_step_(with_step_column),
+      summary_((path.has_parent_path() ? path.parent_path() : std::filesystem::path(".")) / "summary.json"),
+      earlier_summary_(identity(summary_)), exceptions_at_start_(std::uncaught_exceptions()) {}
+
+MetricsCsv::~MetricsCsv() {
+    // The rows replace metrics.csv only when the run ends well (file_'s destructor, after this).
+    if (std::uncaught_exceptions() > exceptions_at_start_ || file_.empty()) return;
+    if (!earlier_summary_.empty() && identity(summary_) == earlier_summary_) {
+        std::error_code ignored;
+        std::filesystem::remove(summary_, ignored);
+    }
+}
 
 void MetricsCsv::write(const EpochMetrics& m, const std::string& run) {
     std::ostringstream out;

@@ -26,7 +26,13 @@ public:
     // metrics.csv when the run ends well (util::PendingFile): a run that is refused or fails leaves
     // an earlier run's metrics.csv beside that run's summary.json. Holds the directory for this run
     // (util::DirectoryLock): a second run writing there is refused.
+    // metrics.csv and summary.json beside it describe one run. When this run's metrics.csv takes
+    // its place and summary.json is still the earlier run's, that summary goes: a failure before
+    // this run writes its own then leaves no summary.json, never another run's beside these rows.
     MetricsCsv(const std::filesystem::path& path, bool with_run_column, bool with_step_column = false);
+    ~MetricsCsv();
+    MetricsCsv(const MetricsCsv&) = delete;
+    MetricsCsv& operator=(const MetricsCsv&) = delete;
     void write(const EpochMetrics& m, const std::string& run = "");
     const std::filesystem::path& path() const { return file_.path(); }
 
@@ -34,6 +40,9 @@ private:
     util::DirectoryLock lock_;
     util::PendingFile file_;
     bool with_run_, with_step_;
+    std::filesystem::path summary_;
+    std::string earlier_summary_;   // the identity (inode, time) of the summary.json found at the start, or ""
+    int exceptions_at_start_;
 };
 
 // One named run's history, for the curves.
