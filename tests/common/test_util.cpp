@@ -323,3 +323,29 @@ TEST_CASE("a second run into an --out that another run holds is refused, naming 
     REQUIRE(WIFEXITED(status));
     REQUIRE(WEXITSTATUS(status) == 0);
 }
+
+TEST_CASE("a second run saving to a checkpoint that another run saves to is refused, naming that run",
+          "[common][infra]") {
+    testing::TempDir dir;
+    const auto file = dir.path / "model.ckpt";
+    const util::DirectoryLock held(file, "--save");
+    const pid_t child = fork();
+    if (child == 0) {   // another process: refused for that file, not for another one beside it
+        try {
+            const util::DirectoryLock other(dir.path / "other.ckpt", "--save");
+            const util::DirectoryLock second(file, "--save");
+        } catch (const UsageError& e) {
+            const std::string message = e.what();
+            _exit(message.find("--save " + file.string() + " is in use by another run (process " +
+                               std::to_string(getppid()) + "): wait for it to finish, or give another --save") !=
+                          std::string::npos
+                      ? 0
+                      : 2);
+        }
+        _exit(1);
+    }
+    int status = -1;
+    REQUIRE(waitpid(child, &status, 0) == child);
+    REQUIRE(WIFEXITED(status));
+    REQUIRE(WEXITSTATUS(status) == 0);
+}

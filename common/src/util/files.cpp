@@ -107,23 +107,36 @@ void check_writable_directory(const fs::path& dir, const std::string& what) {
 DirectoryLock::DirectoryLock(const fs::path& dir) {
     std::error_code ignored;
     fs::create_directories(dir, ignored);
-    const std::string path = (dir / ".dlfs-lock").string();
+    take(dir / ".dlfs-lock", "--out " + dir.string(), "--out");
+}
+
+DirectoryLock::DirectoryLock(const fs::path& file, const std::string& option) {
+    const fs::path dir = file.has_parent_path() ? file.parent_path() : fs::path(".");
+    std::error_code ignored;
+    fs::create_directories(dir, ignored);
+    std::string lock_name = ".";   // appended, not "." + name: GCC 12 warns falsely about the latter (-Wrestrict)
+    lock_name.append(file.filename().string()).append(".dlfs-lock");
+    take(dir / lock_name, option + " " + file.string(), option);
+}
+
+void DirectoryLock::take(const fs::path& lock_file, const std::string& held, const std::string& option) {
+    const std::string path = lock_file.string();
     const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) DL_THROW(UsageError, "--out " << dir.string() << ": cannot write there (" << std::strerror(errno) << ")");
+    if (fd < 0) DL_THROW(UsageError, held << ": cannot write there (" << std::strerror(errno) << ")");
     if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
         char text[32] = {};
         const ssize_t n = ::pread(fd, text, sizeof text - 1, 0);
         ::close(fd);
         const long pid = n > 0 ? std::atol(text) : 0;
         if (pid == static_cast<long>(::getpid())) return;   // this process holds it already
-        DL_THROW(UsageError, "--out " << dir.string() << " is in use by another run (process " << pid
-                                      << "): wait for it to finish, or give another --out");
+        DL_THROW(UsageError, held << " is in use by another run (process " << pid << "): wait for it to finish, or give another "
+                                  << option);
     }
     const std::string pid = std::to_string(::getpid()) + "\n";
     if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
         const int error = errno;
         ::close(fd);
-        DL_THROW(UsageError, "--out " << dir.string() << ": cannot write there (" << std::strerror(error) << ")");
+        DL_THROW(UsageError, held << ": cannot write there (" << std::strerror(error) << ")");
     }
     fd_ = fd;
 }

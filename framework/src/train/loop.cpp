@@ -2,6 +2,7 @@
 
 #include "dl/error.hpp"
 
+#include "dl/util/files.hpp"
 #include "dl/util/progress.hpp"
 #include "dl/util/timer.hpp"
 #include "interrupt.hpp"
@@ -10,6 +11,7 @@
 #include <cmath>
 #include <iostream>
 #include <limits>
+#include <optional>
 #include <sstream>
 
 namespace dl::train {
@@ -61,6 +63,8 @@ std::vector<EpochMetrics> run_loop(Task& task, const LoopOptions& options, RunSt
 
     // The state after the last finished interval: written on Ctrl-C and when the loss diverges.
     std::optional<util::Checkpoint> last;
+    std::optional<util::DirectoryLock> save_lock;   // two runs saving to one file would replace each other's state
+    if (!ck.save.empty()) save_lock.emplace(ck.save, "--save");
     const detail::InterruptGuard guard(!ck.save.empty());
     if (!ck.save.empty()) last = task.checkpoint(run);
     // "epoch 4" / "step 41": where the run is; "epoch 3" / "step 40": where the last checkpoint is.

@@ -30,15 +30,22 @@ void check_writable_directory(const std::filesystem::path& dir, const std::strin
 // A run's hold on its output directory. Two runs writing one --out would interleave their
 // metrics.csv and overwrite each other's summary: the first takes a lock on <dir>/.dlfs-lock
 // (flock, released by the kernel however the process ends), which holds its process id, and a
-// second is refused with UsageError naming it. Held until destroyed.
+// second is refused with UsageError naming it. Held until destroyed. The same process may take it
+// again (the second hold is a no-op).
 class DirectoryLock {
 public:
     explicit DirectoryLock(const std::filesystem::path& dir);
+    // The same hold on one file that runs write in turns, a checkpoint of --save (`option`): two
+    // runs saving to one file would each replace the other's state. The lock is the hidden file
+    // .<name>.dlfs-lock beside it.
+    DirectoryLock(const std::filesystem::path& file, const std::string& option);
     ~DirectoryLock();
     DirectoryLock(const DirectoryLock&) = delete;
     DirectoryLock& operator=(const DirectoryLock&) = delete;
 
 private:
+    // Takes the lock at `lock_file`; `held` names what is held in messages ("--out runs/x").
+    void take(const std::filesystem::path& lock_file, const std::string& held, const std::string& option);
     int fd_ = -1;
 };
 
