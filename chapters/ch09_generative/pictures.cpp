@@ -68,21 +68,18 @@ bool plot_latent_map(Vae& vae, const data::Dataset& test, const std::filesystem:
     }
     // The principal components: the eigenvectors of the codes' covariance with the two largest
     // eigenvalues; each code's coordinates are its centred code's projections on them.
-    std::vector<double> mean, cov, V;
+    std::vector<double> mean, cov;
     mean_and_covariance(codes, L, mean, cov);
-    std::vector<std::size_t> axes(L);
+    // With L <= 2 the axes are the latent axes themselves: V = I, their variances the diagonal.
+    std::vector<double> lambda(L), V(L * L, 0.0);
+    for (std::size_t i = 0; i < L; ++i) lambda[i] = cov[i * L + i], V[i * L + i] = 1;
+    if (L > 2) lambda = symmetric_eigen(cov, L, V);
+    std::vector<std::size_t> axes(L);   // the directions by variance, largest first
     std::iota(axes.begin(), axes.end(), 0);
-    std::vector<double> variance = cov;   // the latent axes themselves when L <= 2
-    if (L > 2) {
-        const std::vector<double> lambda = symmetric_eigen(cov, L, V);
-        std::sort(axes.begin(), axes.end(), [&](std::size_t a, std::size_t b) { return lambda[a] > lambda[b]; });
-        variance.assign(L * L, 0.0);
-        for (std::size_t i = 0; i < L; ++i) variance[i * L + i] = lambda[i];
-    }
-    double total = 0;
-    for (std::size_t i = 0; i < L; ++i) total += variance[i * L + i];
+    if (L > 2) std::sort(axes.begin(), axes.end(), [&](std::size_t a, std::size_t b) { return lambda[a] > lambda[b]; });
+    const double total = std::accumulate(lambda.begin(), lambda.end(), 0.0);
     const auto coordinate = [&](std::size_t m, std::size_t axis) {
-        if (L <= 2) return axis < L ? codes[m * L + axis] - mean[axis] : 0.0;
+        if (axis >= L) return 0.0;   // L = 1: a line, drawn at height 0
         double sum = 0;
         for (std::size_t j = 0; j < L; ++j) sum += (codes[m * L + j] - mean[j]) * V[j * L + axes[axis]];
         return sum;
@@ -96,7 +93,7 @@ bool plot_latent_map(Vae& vae, const data::Dataset& test, const std::filesystem:
     std::erase_if(classes, [](const util::Series& s) { return s.x.empty(); });
     const auto label = [&](std::size_t axis) {
         const std::string name = L <= 2 ? "latent axis " : "principal component ";
-        const double share = axis < L && total > 0 ? variance[axes[axis] * L + axes[axis]] / total : 0;
+        const double share = axis < L && total > 0 ? lambda[axes[axis]] / total : 0;
         return name + std::to_string(axis + 1) + " (" + util::format_fixed(100 * share, 0) + "% of the variance)";
     };
     util::Panel panel{"the mean codes of " + std::to_string(M) + " test images, coloured by class", label(0), label(1),

@@ -1,5 +1,7 @@
 // The judge's Fréchet distance: 0 between a distribution and itself, the closed form in one
 // dimension, and LAPACK's value (through PyTorch) for covariances that do not commute.
+// Each check is a require_close (dl/testing/require_close.hpp), which fails the test with both
+// values and the tolerance when they differ.
 #include "judge.hpp"
 
 #include "dl/testing/fixtures.hpp"
