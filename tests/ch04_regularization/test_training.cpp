@@ -199,3 +199,26 @@ TEST_CASE("ch04.clip_grad_norm fit() is the training step written out by hand, b
     REQUIRE(step == total);
     REQUIRE(testing::same_bits(model.parameters(), fitted.parameters()));
 }
+
+TEST_CASE("ch04.dropout_forward mlp's input dropout drops pixels before the first Dense layer, with the same initial weights",
+          "[ch04][exercise]") {
+    Rng plain_rng(7), dropped_rng(7);
+    nn::Sequential plain = nn::mlp({1, 4, 4}, {8}, 3, nn::Activation::relu, plain_rng, {});
+    nn::Sequential dropped = nn::mlp({1, 4, 4}, {8}, 3, nn::Activation::relu, dropped_rng, {.input_dropout = 0.5});
+    // Flatten, Dropout(0.5), then the plain model's layers: one more layer, the same weights.
+    REQUIRE(dropped.size() == plain.size() + 1);
+    REQUIRE(dropped.layer(1).kind() == "Dropout");
+    const auto a = plain.parameters(), b = dropped.parameters();
+    REQUIRE(a.size() == b.size());
+    for (std::size_t i = 0; i < a.size(); ++i)
+        for (std::size_t j = 0; j < a[i]->value.size(); ++j) REQUIRE(a[i]->value[j] == b[i]->value[j]);
+    // Evaluation leaves the pixels alone; training drops about half of them, so the outputs move.
+    const Tensor x({2, 1, 4, 4}, 1.0f);
+    const Tensor eval_plain = plain.forward(x, nn::Mode::eval), eval_dropped = dropped.forward(x, nn::Mode::eval);
+    for (std::size_t i = 0; i < eval_plain.size(); ++i) REQUIRE(eval_dropped[i] == Approx(eval_plain[i]));
+    const Tensor& pixels = dropped.layer(1).forward(dropped.layer(0).forward(x, nn::Mode::train), nn::Mode::train);
+    std::size_t zeros = 0;
+    for (std::size_t i = 0; i < pixels.size(); ++i) zeros += pixels[i] == 0.0f ? 1 : 0;
+    REQUIRE(zeros > 4);    // about 16 of 32
+    REQUIRE(zeros < 28);
+}

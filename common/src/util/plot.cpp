@@ -106,11 +106,15 @@ bool plot_panels(const std::vector<Panel>& panels, const std::filesystem::path& 
         gp << "plot ";
         for (std::size_t s = 0; s < panel.series.size(); ++s)
             gp << (s ? ", " : "")
-               << (panel.scatter ? "'-' with points pt 7 ps 0.5 lc rgb '" + scatter_colour(s) + "' title "
-                                 : std::string("'-' with linespoints pt 7 ps 0.5 lw 2 title "))
+               << (panel.scatter                    ? "'-' with points pt 7 ps 0.5 lc rgb '" + scatter_colour(s) + "' title "
+                   : panel.series[s].low.empty() ? std::string("'-' with linespoints pt 7 ps 0.5 lw 2 title ")
+                                                 : std::string("'-' with yerrorlines pt 7 ps 0.5 lw 2 title "))
                << quoted(panel.series[s].title);
         gp << "\n";
-        for (const auto& series : panel.series) gp.send1d(std::make_tuple(series.x, series.y));
+        for (const auto& series : panel.series) {
+            if (series.low.empty()) gp.send1d(std::make_tuple(series.x, series.y));
+            else gp.send1d(std::make_tuple(series.x, series.y, series.low, series.high));
+        }
     }
     gp << "unset multiplot\n";
     if (mode == PlotMode::png) gp << "set output\n";   // closes the file: the PNG is complete

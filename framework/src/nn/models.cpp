@@ -24,6 +24,7 @@ Sequential mlp(const Shape& input, const std::vector<std::size_t>& hidden, std::
     Sequential model(input);
     std::vector<Dropout*> dropouts;
     if (input.size() > 1) model.add<Flatten>();
+    if (options.input_dropout > 0) dropouts.push_back(&model.add<Dropout>(options.input_dropout));
     std::size_t width = shape_size(input);
     const Init init = activation == Activation::relu ? Init::he : Init::xavier;
     for (const std::size_t h : hidden) {

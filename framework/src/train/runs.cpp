@@ -1,5 +1,6 @@
 #include "dl/train/runs.hpp"
 
+#include <algorithm>
 #include <filesystem>
 
 namespace dl::train {
@@ -32,9 +33,11 @@ util::Json Runs::summary() const {
     return runs;
 }
 
-util::Panel Runs::panel(const std::string& title, const std::string& ylabel, double EpochMetrics::*metric) const {
+util::Panel Runs::panel(const std::string& title, const std::string& ylabel, double EpochMetrics::*metric,
+                        const std::vector<std::string>& only) const {
     util::Panel panel{title, "epoch", ylabel, {}};
     for (const auto& r : results_) {
+        if (!only.empty() && std::find(only.begin(), only.end(), r.name) == only.end()) continue;
         util::Series s{r.name, {}, {}};
         for (const auto& m : r.history) s.x.push_back(static_cast<double>(m.epoch)), s.y.push_back(m.*metric);
         panel.series.push_back(std::move(s));

@@ -18,6 +18,7 @@ PlotMode parse_plot_mode(const std::string& text);   // "png" | "term" | "none"
 struct Series {
     std::string title;
     std::vector<double> x, y;
+    std::vector<double> low, high;   // when given (one per point): an error bar from low to high at each x
 };
 
 struct Panel {

@@ -20,10 +20,12 @@ Sequential mlp(const Shape& input, const std::vector<std::size_t>& hidden, std::
                Activation activation, Rng& rng);
 
 // Chapter 4's regularizers inside the MLP: after each hidden Dense layer a BatchNorm (before the
-// activation, as in Ioffe and Szegedy), and after each activation a Dropout(p) when p > 0.
+// activation, as in Ioffe and Szegedy), after each activation a Dropout(dropout) when dropout > 0,
+// and a Dropout(input_dropout) on the input itself when input_dropout > 0 (Srivastava et al.: 0.2).
 struct MlpOptions {
     double dropout = 0.0;
     bool batch_norm = false;
+    double input_dropout = 0.0;
 };
 Sequential mlp(const Shape& input, const std::vector<std::size_t>& hidden, std::size_t classes,
                Activation activation, Rng& rng, const MlpOptions& options);

@@ -52,8 +52,10 @@ public:
     const RunResult* find(const std::string& name) const;
     // summary.json's "runs": each run's details, by name.
     util::Json summary() const;
-    // `metric` (for example &EpochMetrics::val_acc) against the epoch, a series per run.
-    util::Panel panel(const std::string& title, const std::string& ylabel, double EpochMetrics::*metric) const;
+    // `metric` (for example &EpochMetrics::val_acc) against the epoch, a series per run (or per run
+    // named in `only`, when it is given).
+    util::Panel panel(const std::string& title, const std::string& ylabel, double EpochMetrics::*metric,
+                      const std::vector<std::string>& only = {}) const;
     std::string csv_path() const { return csv_->path().string(); }
 
 private:
