@@ -53,6 +53,28 @@ TEST_CASE("ch04.random_shift moves a one-hot pixel by the drawn (dy, dx) or off 
         for (std::ptrdiff_t c = 0; c < C; ++c) {
             const bool inside = hy[c] >= 0 && hy[c] < H && hx[c] >= 0 && hx[c] < W;
             if (inside) ++moved; else ++fell_off;
+            // Where the pixel went, when not where it should: the shift's recognisable slips.
+            const float value = static_cast<float>(c + 1);
+            const std::ptrdiff_t from_y = c == 0 ? y0 : H - 1 - y0, from_x = c == 0 ? x0 : W - 1 - x0;
+            const auto holds = [&](std::ptrdiff_t y, std::ptrdiff_t x) {
+                return y >= 0 && y < H && x >= 0 && x < W && X[at(n, c, y, x)] == value;
+            };
+            bool anywhere = false;   // the value still in the plane (it should not be when it fell off the edge)
+            for (std::ptrdiff_t y = 0; y < H; ++y)
+                for (std::ptrdiff_t x = 0; x < W; ++x) anywhere = anywhere || holds(y, x);
+            if (inside ? !holds(hy[c], hx[c]) : anywhere) {
+                CAPTURE(n, c, dy, dx, from_y, from_x);
+                if ((dy != 0 || dx != 0) && holds(from_y - dy, from_x - dx))
+                    FAIL("the pixel at (" << from_y << ", " << from_x << ") moved by (" << -dy << ", " << -dx
+                                          << ") instead of (" << dy << ", " << dx
+                                          << "); likely mistake: the shift goes the wrong way (Y[y] = X[y - dy], not X[y + dy])");
+                if (dy != dx && holds(from_y + dx, from_x + dy))
+                    FAIL("the pixel moved by (" << dx << ", " << dy << ") instead of (" << dy << ", " << dx
+                                                << "); likely mistake: dy and dx swapped (draw dy first, then dx)");
+                if (holds(from_y, from_x))
+                    FAIL("the pixel at (" << from_y << ", " << from_x << ") did not move, where it should have moved by ("
+                                          << dy << ", " << dx << ")");
+            }
             for (std::ptrdiff_t y = 0; y < H; ++y)
                 for (std::ptrdiff_t x = 0; x < W; ++x) {
                     const float want = inside && y == hy[c] && x == hx[c] ? static_cast<float>(c + 1) : 0.0f;

@@ -48,7 +48,14 @@ TEST_CASE("ch04.batchnorm_forward_train normalises a tiny batch as worked by han
                             0.1, kEps);
     const double a = 1 / std::sqrt(1 + kEps), b = 1 / std::sqrt(4 + kEps);
     // The hand values are a few double operations from the computed ones: 1e-14 relative is rounding.
-    testing::require_close(inv_std, TensorD::from({2}, {a, b}), 1e-14, 0, "inv_std");
+    // N = 2: the unbiased variance is twice the biased one, (2, 8); without ε, 1/sqrt of (1, 4) exactly.
+    testing::require_close(inv_std, TensorD::from({2}, {a, b}), 1e-14, 0, "inv_std",
+                           {{"the batch's variance divided by N - 1; normalising uses the biased variance, "
+                             "divided by N (only the running variance is unbiased)",
+                             TensorD::from({2}, {1 / std::sqrt(2 + kEps), 1 / std::sqrt(8 + kEps)})},
+                            {"ε left out of sqrt(σ² + ε)", TensorD::from({2}, {1.0, 0.5})},
+                            {"inv_std holds the standard deviation sqrt(σ² + ε), not its inverse",
+                             TensorD::from({2}, {1 / a, 1 / b})}});
     testing::require_close(x_hat, TensorD::from({2, 2}, {-a, -2 * b, a, 2 * b}), 1e-14, 0, "x_hat");
     // Y = γ x̂ + β with γ = (2, 0.5), β = (0.1, −1).
     testing::require_close(Y, TensorD::from({2, 2}, {-2 * a + 0.1, -b - 1, 2 * a + 0.1, b - 1}), 1e-14, 0, "Y");
@@ -63,7 +70,11 @@ TEST_CASE("ch04.batchnorm_forward_train moves the running statistics, with the u
     batchnorm_forward_train(Y, x_hat, inv_std, running_mean, running_var, tiny_batch(), tiny_gamma(), tiny_beta(),
                             0.1, kEps);
     testing::require_close(running_mean, TensorD::from({2}, {0.2, 1.2}), 1e-14, 0, "running_mean after step 1");
-    testing::require_close(running_var, TensorD::from({2}, {1.1, 1.7}), 1e-14, 0, "running_var after step 1");
+    testing::require_close(running_var, TensorD::from({2}, {1.1, 1.7}), 1e-14, 0, "running_var after step 1",
+                           {{"the running variance moves towards the biased σ²; use the unbiased σ² N/(N - 1)",
+                             TensorD::from({2}, {1.0, 1.3})},
+                            {"the momentum's roles swapped: running ← m running + (1 - m) σ² N/(N - 1)",
+                             TensorD::from({2}, {1.9, 7.3})}});
     // Step 2, N = 3 (where an integer N/(N − 1) would be 1): x = (0, 3, 6) and (1, 2, 6)
     //   μ = (3, 3)   σ² = (18/3, 14/3) = (6, 14/3)   unbiased σ² · 3/2 = (9, 7)
     //   running_mean = 0.9 (0.2, 1.2) + 0.1 (3, 3) = (0.48, 1.38)

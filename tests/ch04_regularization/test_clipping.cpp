@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstddef>
 #include <limits>
+#include <string>
 #include <vector>
 
 using namespace dl;
@@ -58,9 +59,14 @@ TEST_CASE("ch04.clip_grad_norm takes one norm over all the tensors together", "[
     // g₁ = (3, 0), g₂ = (4): each alone is under c = 4.5, together ‖g‖ = 5 > 4.5, so both are scaled
     // by 0.9: (2.7, 0) and (3.6). Clipping each tensor on its own would change nothing.
     TensorD g1 = TensorD::from({2}, {3.0, 0.0}), g2 = TensorD::from({1}, {4.0});
-    REQUIRE_THAT(clip_grad_norm(std::vector<TensorD*>{&g1, &g2}, 4.5), WithinRel(5.0, 1e-15));
-    testing::require_close(g1, TensorD::from({2}, {2.7, 0.0}), 1e-15, 0, "g1");
-    testing::require_close(g2, TensorD::from({1}, {3.6}), 1e-15, 0, "g2");
+    const double returned = clip_grad_norm(std::vector<TensorD*>{&g1, &g2}, 4.5);
+    const std::string alone = "each tensor was clipped by its own norm; take one norm over all of them, sqrt of the "
+                              "sum of every element's square in every tensor";
+    testing::require_close(g1, TensorD::from({2}, {2.7, 0.0}), 1e-15, 0, "g1", {{alone, TensorD::from({2}, {3.0, 0.0})}});
+    testing::require_close(g2, TensorD::from({1}, {3.6}), 1e-15, 0, "g2", {{alone, TensorD::from({1}, {4.0})}});
+    testing::require_close(returned, 5.0, 1e-15, 0, "the returned norm",
+                           {{"returned the norm after clipping; return the one before", 4.5},
+                            {"returned the last tensor's norm alone; return the norm over all of them", 4.0}});
 }
 
 TEST_CASE("ch04.clip_grad_norm leaves a gradient below max_norm unchanged", "[ch04][exercise]") {

@@ -40,6 +40,19 @@ TEST_CASE("ch04.dropout_forward keeps the expectation and a fraction 1 - p of th
     const double se_fraction = std::sqrt(p * (1 - p) / static_cast<double>(M));
     INFO("mean of Y " << mean << " (standard error " << se_mean << "), fraction kept " << fraction
                       << " (standard error " << se_fraction << "); tolerance 5 standard errors");
+    // The commonest slips, recognised by what they do to the two statistics.
+    const auto near = [](double got, double want) { return std::abs(got - want) < 0.01; };
+    if (near(fraction, p))
+        FAIL("the fraction kept is " << fraction << ", about p = " << p << " instead of 1 - p = " << 1 - p
+                                     << "; likely mistake: an element is kept with probability p (keep it when "
+                                        "rng.bernoulli(1 - p) is true)");
+    if (near(fraction, 1 - p) && near(mean, 1 - p))
+        FAIL("the mean of Y is " << mean << ", about 1 - p = " << 1 - p << " instead of 1; likely mistake: the kept "
+                                    "elements are not scaled by 1/(1 - p) (inverted dropout scales while training, "
+                                    "so that evaluation needs no change)");
+    if (near(fraction, 1 - p) && near(mean, (1 - p) / p))
+        FAIL("the mean of Y is " << mean << ", about (1 - p)/p instead of 1; likely mistake: the kept elements are "
+                                    "scaled by 1/p instead of 1/(1 - p)");
     REQUIRE_THAT(mean, WithinAbs(1.0, 5 * se_mean));
     REQUIRE_THAT(fraction, WithinAbs(1 - p, 5 * se_fraction));
 }

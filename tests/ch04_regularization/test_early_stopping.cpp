@@ -32,6 +32,12 @@ TEST_CASE("ch04.early_stopping_update stops after patience epochs without improv
         const int epoch = static_cast<int>(i) + 1;
         CAPTURE(epoch, losses[i]);
         const bool stop = early_stopping_update(state, epoch, losses[i]);
+        if (epoch == 7 && !stop && state.epochs_without_improvement == 3)
+            FAIL("epoch 7 is the third without improvement (patience 3), but the update did not stop; likely "
+                 "mistake: stopping when the count exceeds the patience instead of when it reaches it");
+        if (epoch < 7 && stop)
+            FAIL("stopped after epoch " << epoch << ", " << state.epochs_without_improvement
+                                        << " epoch(s) without improvement, before the patience of 3 ran out");
         REQUIRE(stop == (epoch == 7));
         REQUIRE(state.best_epoch == best_epoch[i]);
         REQUIRE(state.epochs_without_improvement == count[i]);

@@ -14,7 +14,10 @@ using Catch::Matchers::WithinRel;
 TEST_CASE("ch04.l2_penalty is half lambda times the sum of squares", "[ch04][exercise]") {
     // θ = (1, −2, 3, 0.5), λ = 0.1: (0.1/2)(1 + 4 + 9 + 0.25) = 0.05 · 14.25 = 0.7125.
     const TensorD theta = TensorD::from({2, 2}, {1.0, -2.0, 3.0, 0.5});
-    REQUIRE_THAT(l2_penalty(theta, 0.1), WithinRel(0.7125, 1e-14));
+    testing::require_close(l2_penalty(theta, 0.1), 0.7125, 1e-14, 0, "l2_penalty(θ, 0.1)",
+                           {{"the 1/2 left out: the penalty is (λ/2) Σ θ², whose gradient is λ θ", 1.425},
+                            {"λ/2 times the sum of |θ|, not of θ²", 0.325},
+                            {"the sum of squares without λ/2", 14.25}});
     REQUIRE(l2_penalty(theta, 0.0) == 0.0);
     // Float: the same values are exact in float; the result is one rounding away.
     REQUIRE_THAT(l2_penalty(tensor_cast<float>(theta), 0.1f), WithinRel(0.7125f, 1e-6f));
