@@ -61,8 +61,14 @@ TEST_CASE("ch03.momentum_step matches three steps worked by hand", "[ch03][exerc
     TensorD theta = values({1, -2, 3}), v({3});
     // Step 1, g = (0.5, −1, 0): v₁ = 0.9·0 + g = (0.5, −1, 0)    θ₁ = θ − 0.1 v₁ = (0.95, −1.9, 3)
     momentum_step(theta, v, values({0.5, -1, 0}), 0.1, 0.9);
-    require_values(v, {0.5, -1, 0}, "v after step 1");
-    require_values(theta, {0.95, -1.9, 3}, "theta after step 1");
+    require_values(v, {0.5, -1, 0}, "v after step 1",
+                   {{"v ← μ v + η g or μ v + (1 − μ) g: here the velocity sums raw gradients, v ← μ v + g, and "
+                     "the rate comes in the step θ ← θ − η v",
+                     values({0.05, -0.1, 0})},
+                    {"v ← μ v − g: the velocity sums the gradients, and the step subtracts it, θ ← θ − η v",
+                     values({-0.5, 1, 0})}});
+    require_values(theta, {0.95, -1.9, 3}, "theta after step 1",
+                   {{"θ ← θ + η v: the step goes against the velocity", values({1.05, -2.1, 3})}});
     // Step 2, the same g: v₂ = 0.9·(0.5, −1, 0) + (0.5, −1, 0) = (0.95, −1.9, 0)
     //   θ₂ = (0.95 − 0.095, −1.9 + 0.19, 3) = (0.855, −1.71, 3)
     momentum_step(theta, v, values({0.5, -1, 0}), 0.1, 0.9);
@@ -82,7 +88,9 @@ TEST_CASE("ch03.nesterov_step matches three steps worked by hand", "[ch03][exerc
     // Step 1, g = (0.5, −1, 0): v₁ = (0.5, −1, 0)   g + 0.9 v₁ = (0.95, −1.9, 0)   θ₁ = (0.905, −1.81, 3)
     nesterov_step(theta, v, values({0.5, -1, 0}), 0.1, 0.9);
     require_values(v, {0.5, -1, 0}, "v after step 1");
-    require_values(theta, {0.905, -1.81, 3}, "theta after step 1");
+    require_values(theta, {0.905, -1.81, 3}, "theta after step 1",
+                   {{"the step is η v, plain momentum's; Nesterov's looks ahead, θ ← θ − η (g + μ v)",
+                     values({0.95, -1.9, 3})}});
     // Step 2, the same g: v₂ = (0.95, −1.9, 0)   g + 0.9 v₂ = (1.355, −2.71, 0)
     //   θ₂ = (0.905 − 0.1355, −1.81 + 0.271, 3) = (0.7695, −1.539, 3)
     nesterov_step(theta, v, values({0.5, -1, 0}), 0.1, 0.9);
@@ -105,9 +113,13 @@ TEST_CASE("ch03.adagrad_step matches three steps worked by hand", "[ch03][exerci
     //   θ₁ = (1 − 0.1·0.5/(0.5 + ε), −2 + 0.1·1/(1 + ε), 3 − 0.1·0/(0 + ε)) ≈ (0.9, −1.9, 3)
     // The first step is η·g/|g|: the same size for every element. ε turns 0/0 into 0.
     adagrad_step(theta, G, values({0.5, -1, 0}), 0.1, eps);
-    require_values(G, {0.25, 1, 0}, "G after step 1");
+    require_values(G, {0.25, 1, 0}, "G after step 1",
+                   {{"G sums |g|, not g²", values({0.5, 1, 0})}});
     const std::vector<double> theta1{1 - 0.1 * 0.5 / (0.5 + eps), -2 + 0.1 * 1 / (1 + eps), 3};
-    require_values(theta, theta1, "theta after step 1");
+    require_values(theta, theta1, "theta after step 1",
+                   {{"ε inside the square root: the step is η g / (√G + ε), not η g / √(G + ε)",
+                     values({1 - 0.1 * 0.5 / std::sqrt(0.25 + eps), -2 + 0.1 / std::sqrt(1 + eps), 3})},
+                    {"the step divides by G, not by its square root √G", values({1 - 0.1 * 0.5 / (0.25 + eps), -2 + 0.1 / (1 + eps), 3})}});
     // Step 2, g = (1.2, 0.75, −2): G₂ = (0.25 + 1.44, 1 + 0.5625, 0 + 4) = (1.69, 1.5625, 4), √G₂ = (1.3, 1.25, 2)
     //   θ₂ = θ₁ − 0.1·(1.2/1.3, 0.75/1.25, −2/2) ≈ (0.9 − 0.0923077, −1.9 − 0.06, 3 + 0.1) = (0.8076923, −1.96, 3.1)
     adagrad_step(theta, G, values({1.2, 0.75, -2}), 0.1, eps);
@@ -128,9 +140,13 @@ TEST_CASE("ch03.rmsprop_step matches three steps worked by hand", "[ch03][exerci
     // Step 1, g = (0.5, −1, 0): s₁ = 0.25 g² = (0.0625, 0.25, 0), √s₁ = (0.25, 0.5, 0)
     //   θ₁ = (1 − 0.1·0.5/0.25, −2 + 0.1·1/0.5, 3) ≈ (0.8, −1.8, 3): a first step of η/√(1 − ρ) = 2η.
     rmsprop_step(theta, s, values({0.5, -1, 0}), 0.1, 0.75, eps);
-    require_values(s, {0.0625, 0.25, 0}, "s after step 1");
+    require_values(s, {0.0625, 0.25, 0}, "s after step 1",
+                   {{"ρ and 1 − ρ swapped: s ← ρ s + (1 − ρ) g², so ρ weighs the past", values({0.1875, 0.75, 0})},
+                    {"s sums g² without the decay (that is AdaGrad): s ← ρ s + (1 − ρ) g²", values({0.25, 1, 0})}});
     const std::vector<double> theta1{1 - 0.1 * 0.5 / (0.25 + eps), -2 + 0.1 * 1 / (0.5 + eps), 3};
-    require_values(theta, theta1, "theta after step 1");
+    require_values(theta, theta1, "theta after step 1",
+                   {{"ε inside the square root: the step is η g / (√s + ε), not η g / √(s + ε)",
+                     values({1 - 0.1 * 0.5 / std::sqrt(0.0625 + eps), -2 + 0.1 / std::sqrt(0.25 + eps), 3})}});
     // Step 2, g = (0.25, 0.5, −2): s₂ = 0.75 s₁ + 0.25 g² = (0.046875 + 0.015625, 0.1875 + 0.0625, 0 + 1)
     //   = (0.0625, 0.25, 1), √s₂ = (0.25, 0.5, 1)    θ₂ = θ₁ − 0.1·(0.25/0.25, 0.5/0.5, −2/1) ≈ (0.7, −1.9, 3.2)
     rmsprop_step(theta, s, values({0.25, 0.5, -2}), 0.1, 0.75, eps);
