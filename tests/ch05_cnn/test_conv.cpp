@@ -47,7 +47,11 @@ TEST_CASE("ch05.conv2d_forward_naive computes a convolution worked by hand", "[c
     const TensorD b = TensorD::from({1}, {0.5});
     TensorD Y;
     conv2d_forward_naive(Y, X, W, b, {});
-    require_close(Y, TensorD::from({1, 1, 2, 2}, {-3.5, -3.5, -3.5, -3.5}), 0, 1e-15, "Y, no padding");
+    require_close(Y, TensorD::from({1, 1, 2, 2}, {-3.5, -3.5, -3.5, -3.5}), 0, 1e-15, "Y, no padding",
+                  {{"the kernel is flipped (a convolution in the signal-processing sense); a layer computes the "
+                    "cross-correlation Y[i, j] = Σ W[u, v] X[i + u, j + v] + b",
+                    TensorD::from({1, 1, 2, 2}, {4.5, 4.5, 4.5, 4.5})},
+                   {"the bias left out", TensorD::from({1, 1, 2, 2}, {-4, -4, -4, -4})}});
     conv2d_forward_naive(Y, X, W, b, {.stride = 1, .padding = 1});
     // Row by row: y[i, j] = x[i−1, j−1] − x[i, j] + 0.5, a term dropped where it is outside x.
     require_close(Y,

@@ -29,7 +29,16 @@ TEST_CASE("ch05.maxpool2d_forward takes each window's maximum and remembers wher
     TensorD Y;
     std::vector<std::size_t> argmax;
     maxpool2d_forward(Y, argmax, X, 2, 2);
-    require_close(Y, TensorD::from({1, 1, 2, 2}, {6, 8, 9, 7}), 0, 0, "Y");
+    require_close(Y, TensorD::from({1, 1, 2, 2}, {6, 8, 9, 7}), 0, 0, "Y",
+                  {{"the windows overlap: stride 2 moves each window 2 pixels (x index ox·S + kx)",
+                    TensorD::from({1, 1, 2, 2}, {6, 6, 6, 7})}});
+    if (argmax == std::vector<std::size_t>{3, 1, 2, 0})
+        FAIL("argmax is {" << argmax[0] << ", " << argmax[1] << ", " << argmax[2] << ", " << argmax[3]
+                           << "}, should be {6, 3, 15, 12}; likely mistake: argmax holds the place inside the window, "
+                              "where backward needs the flat index of the maximum in X");
+    if (argmax == std::vector<std::size_t>{6, 3, 15, 18})
+        FAIL("argmax[3] is 18, should be 12; likely mistake: a tie goes to the last maximum met (>=); with > the first "
+             "one in row-major order wins, as in PyTorch");
     REQUIRE(argmax == std::vector<std::size_t>{6, 3, 15, 12});
 }
 
@@ -62,7 +71,18 @@ TEST_CASE("ch05.maxpool2d_backward sends each gradient to its window's maximum o
     maxpool2d_backward(dX, TensorD::from({1, 1, 2, 2}, {0.1, 0.2, 0.3, 0.4}), argmax, X.shape());
     TensorD want({1, 1, 4, 5}, 0.0);
     want[6] = 0.1, want[3] = 0.2, want[15] = 0.3, want[12] = 0.4;
-    require_close(dX, want, 0, 0, "dX");
+    TensorD spread({1, 1, 4, 5}, 0.0);   // every window's gradient to all of its 4 pixels
+    for (std::size_t oy = 0; oy < 2; ++oy)
+        for (std::size_t ox = 0; ox < 2; ++ox)
+            for (std::size_t ky = 0; ky < 2; ++ky)
+                for (std::size_t kx = 0; kx < 2; ++kx) spread[(2 * oy + ky) * 5 + 2 * ox + kx] = 0.1 * static_cast<double>(1 + 2 * oy + ox);
+    TensorD kept = want;                 // the right gradients, on top of what dX held
+    for (std::size_t i = 0; i < kept.size(); ++i) kept[i] += 123.0;
+    require_close(dX, want, 0, 0, "dX",
+                  {{"each window's gradient goes to all of its pixels (that is average pooling's backward without "
+                    "the 1/K²); max pooling sends it to the maximum alone, at argmax",
+                    spread},
+                   {"dX was added to instead of overwritten: set it to zero first, then add at each argmax", kept}});
 }
 
 TEST_CASE("ch05.maxpool2d_forward agrees with PyTorch, odd sizes and overlapping windows", "[ch05][exercise]") {
@@ -105,7 +125,10 @@ TEST_CASE("ch05.avgpool2d_forward averages each window", "[ch05][exercise]") {
                                                    -1, -3, 7, -5, -7, 7});   // channel 1
     TensorD Y;
     avgpool2d_forward(Y, X, 2, 2);
-    require_close(Y, TensorD::from({1, 2, 1, 1}, {3, -4}), 0, 1e-15, "Y");
+    // Channel 0's window is 1, 2, 3, 6 (mean 3); channel 1's is −1, −3, −5, −7 (mean −4).
+    require_close(Y, TensorD::from({1, 2, 1, 1}, {3, -4}), 0, 1e-15, "Y",
+                  {{"the window's sum, not its mean: divide by K² = 4", TensorD::from({1, 2, 1, 1}, {12, -16})},
+                   {"the sum divided by K = 2, not by K² = 4", TensorD::from({1, 2, 1, 1}, {6, -8})}});
 }
 
 TEST_CASE("ch05.avgpool2d_forward agrees with PyTorch, odd sizes and overlapping windows", "[ch05][exercise]") {
