@@ -55,7 +55,12 @@ TEST_CASE("ch06.embedding_backward adds every position's gradient to its id's ro
     const TensorD dY = TensorD::from({4, 2}, {1, 2, 3, 4, 5, 6, 7, 8});
     const std::vector<int> ids{2, 0, 2, 2};
     embedding_backward(dE, dY, std::span<const int>(ids));
-    require_close(dE, TensorD::from({3, 2}, {4, 5, 1, 1, 1 + 1 + 5 + 7, 1 + 2 + 6 + 8}), 0, 0, "dE");
+    require_close(dE, TensorD::from({3, 2}, {4, 5, 1, 1, 1 + 1 + 5 + 7, 1 + 2 + 6 + 8}), 0, 0, "dE",
+                  {{"each position's gradient assigned to its row, not added: id 2 appears three times, and all "
+                    "three gradients count",
+                    TensorD::from({3, 2}, {3, 4, 1, 1, 7, 8})},
+                   {"dE zeroed first: the gradients add onto what dE holds (the caller zeroes it once per step)",
+                    TensorD::from({3, 2}, {3, 4, 0, 0, 13, 16})}});
     const TensorD wrong({3, 2});
     CHECK(testing::throws_error([&] { embedding_backward(dE, wrong, std::span<const int>(ids)); }));
 }
@@ -67,8 +72,14 @@ TEST_CASE("ch06.rnn_cell_forward computes tanh(W [x, h] + b)", "[ch06][exercise]
     const TensorD W = TensorD::from({2, 3}, {1, 0.5, -1, 0, 2, 1}), b = TensorD::from({2}, {0.1, -0.2});
     TensorD h, z;
     rnn_cell_forward(h, z, x, h_prev, W, b);
-    require_close(h, TensorD::from({1, 2}, {std::tanh(2.1), std::tanh(0.8)}), 1e-14, 0, "h");
-    require_close(z, TensorD::from({1, 3}, {0.5, 1, -1}), 0, 0, "z = [x, h_prev]");
+    const auto sigma = [](double a) { return 1 / (1 + std::exp(-a)); };
+    require_close(h, TensorD::from({1, 2}, {std::tanh(2.1), std::tanh(0.8)}), 1e-14, 0, "h",
+                  {{"z = [h_prev, x]: the input comes first, z = [x, h_prev], and W's first D columns meet x",
+                    TensorD::from({1, 2}, {std::tanh(0.1), std::tanh(-1.7)})},
+                   {"the bias left out", TensorD::from({1, 2}, {std::tanh(2.0), std::tanh(1.0)})},
+                   {"the sigmoid instead of tanh", TensorD::from({1, 2}, {sigma(2.1), sigma(0.8)})}});
+    require_close(z, TensorD::from({1, 3}, {0.5, 1, -1}), 0, 0, "z = [x, h_prev]",
+                  {{"z = [h_prev, x]: the input comes first", TensorD::from({1, 3}, {1, -1, 0.5})}});
     const TensorD W_wrong({2, 2}), b_wrong({3});
     CHECK(testing::throws_error([&] { rnn_cell_forward(h, z, x, h_prev, W_wrong, b); }));
     CHECK(testing::throws_error([&] { rnn_cell_forward(h, z, x, h_prev, W, b_wrong); }));
@@ -111,10 +122,18 @@ TEST_CASE("ch06.lstm_cell_forward_naive computes the four gates worked by hand",
     lstm_cell_forward_naive(s, x, h_prev, c_prev, W, b);
     const auto sigma = [](double a) { return 1 / (1 + std::exp(-a)); };
     const double i = sigma(1), f = sigma(1.5), g = std::tanh(-1.0), o = sigma(0), c = f * 2 + i * g;
-    require_close(s.gates, TensorD::from({1, 4}, {i, f, g, o}), 1e-14, 0, "gates (i, f, g, o)");
-    require_close(s.c, TensorD::from({1, 1}, {c}), 1e-14, 0, "c");
+    require_close(s.gates, TensorD::from({1, 4}, {i, f, g, o}), 1e-14, 0, "gates (i, f, g, o)",
+                  {{"the blocks read as i, f, o, g: PyTorch's rows are i, f, g, o, so tanh goes on the third block",
+                    TensorD::from({1, 4}, {i, f, sigma(-1.0), std::tanh(0.0)})},
+                   {"tanh on every gate: only g (the candidate) takes tanh, i, f and o the sigmoid",
+                    TensorD::from({1, 4}, {std::tanh(1.0), std::tanh(1.5), g, std::tanh(0.0)})}});
+    require_close(s.c, TensorD::from({1, 1}, {c}), 1e-14, 0, "c",
+                  {{"i and f swapped: c = f ⊙ c_prev + i ⊙ g (f keeps the old cell, i lets the new in)",
+                    TensorD::from({1, 1}, {i * 2 + f * g})},
+                   {"the input gate left out: c = f ⊙ c_prev + i ⊙ g", TensorD::from({1, 1}, {f * 2 + g})}});
     require_close(s.tanh_c, TensorD::from({1, 1}, {std::tanh(c)}), 1e-14, 0, "tanh c");
-    require_close(s.h, TensorD::from({1, 1}, {o * std::tanh(c)}), 1e-14, 0, "h");
+    require_close(s.h, TensorD::from({1, 1}, {o * std::tanh(c)}), 1e-14, 0, "h",
+                  {{"tanh left out: h = o ⊙ tanh(c)", TensorD::from({1, 1}, {o * c})}});
 }
 
 TEST_CASE("ch06.lstm_cell_forward_naive reads each gate's own block of W and b (rows k·H + j)", "[ch06][exercise]") {
