@@ -56,7 +56,12 @@ TEST_CASE("ch07.attention_forward weighs the values by softmax(q·k / √d), wor
     TensorD O({1, 1, 4}, std::nan("")), P({1, 1, 2}, std::nan(""));   // overwritten, not added to
     attention_forward(O, P, Q, K, V, false);
     const double a = std::exp(1.0) / (std::exp(1.0) + 1), b = 1 / (std::exp(1.0) + 1);
-    require_close(P, TensorD::from({1, 1, 2}, {a, b}), 1e-12, 0, "P");
+    const double e2 = std::exp(2.0), e_half = std::exp(0.5);
+    require_close(P, TensorD::from({1, 1, 2}, {a, b}), 1e-12, 0, "P",
+                  {{"the scores are not scaled: softmax(q·k / √d), here q·k = 2 over √4 = 2",
+                    TensorD::from({1, 1, 2}, {e2 / (e2 + 1), 1 / (e2 + 1)})},
+                   {"the scores divided by d instead of √d", TensorD::from({1, 1, 2}, {e_half / (e_half + 1), 1 / (e_half + 1)})},
+                   {"the raw scores q·k / √d, without the softmax", TensorD::from({1, 1, 2}, {1, 0})}});
     require_close(O, TensorD::from({1, 1, 4}, {10 * a, 20 * b, 0, 0}), 1e-12, 1e-15, "O");
 }
 

@@ -12,6 +12,7 @@
 
 #include <cmath>
 #include <limits>
+#include <numbers>
 
 using namespace dl;
 using testing::random_tensor;
@@ -55,6 +56,9 @@ TEST_CASE("ch07.softmax_forward normalises each row of the last axis, stably", "
     const TensorD X = TensorD::from({2, 1, 3}, {1, 2, 3, 1000, 1000, 1001});
     TensorD Y({2, 1, 3}, std::nan(""));   // overwritten, whatever was in it
     softmax_forward(Y, X);
+    if (std::isfinite(Y[0]) && !std::isfinite(Y[3]))
+        FAIL("the row [1, 2, 3] is finite but [1000, 1000, 1001] gives " << Y[3] << "; likely mistake: e^1000 overflows: "
+             "subtract each row's maximum before exponentiating (softmax(x) = softmax(x − max x))");
     const double s = std::exp(1.0) + std::exp(2.0) + std::exp(3.0), t = 2 + std::exp(1.0);
     require_close(Y, TensorD::from({2, 1, 3}, {std::exp(1.0) / s, std::exp(2.0) / s, std::exp(3.0) / s, 1 / t, 1 / t,
                                                std::exp(1.0) / t}),
@@ -117,7 +121,11 @@ TEST_CASE("ch07.layernorm_forward normalises every row to mean 0 and variance 1,
     layernorm_forward(Y, mean, rstd, X, gamma, beta, 1e-5);
     const double rs = 1 / std::sqrt(3.5 + 1e-5);
     require_close(mean, TensorD::from({1}, {3}), 1e-14, 0, "mean");
-    require_close(rstd, TensorD::from({1}, {rs}), 1e-12, 0, "rstd");
+    require_close(rstd, TensorD::from({1}, {rs}), 1e-12, 0, "rstd",
+                  {{"the variance divided by C − 1: layer norm uses the biased variance, divided by C",
+                    TensorD::from({1}, {1 / std::sqrt(14.0 / 3 + 1e-5)})},
+                   {"ε left out of 1/sqrt(σ² + ε)", TensorD::from({1}, {1 / std::sqrt(3.5)})},
+                   {"rstd holds the standard deviation sqrt(σ² + ε), not its inverse", TensorD::from({1}, {1 / rs})}});
     require_close(Y, TensorD::from({1, 4}, {-2 * rs, -2 * rs, 1, 0.5 * 3 * rs - 1}), 1e-12, 1e-14, "Y");
     // Rows of a [2, 3, 8] tensor, each on its own (not the batch's statistics).
     const TensorD Z = random_tensor<double>({2, 3, 8}, 3, 5.0);
@@ -164,8 +172,17 @@ TEST_CASE("ch07.gelu_forward is x·Φ(x), the exact GELU", "[ch07][exercise]") {
     TensorD Y({6}, std::nan(""));
     gelu_forward(Y, X);
     TensorD want({6});
-    for (std::size_t i = 0; i < 6; ++i) want[i] = X[i] * 0.5 * (1 + std::erf(X[i] / std::sqrt(2.0)));
-    require_close(Y, want, 1e-14, 1e-16, "Y");
+    TensorD tanh_form({6}), erf_unscaled({6});
+    for (std::size_t i = 0; i < 6; ++i) {
+        const double x = X[i];
+        want[i] = x * 0.5 * (1 + std::erf(x / std::sqrt(2.0)));
+        tanh_form[i] = 0.5 * x * (1 + std::tanh(std::sqrt(2 / std::numbers::pi) * (x + 0.044715 * x * x * x)));
+        erf_unscaled[i] = x * 0.5 * (1 + std::erf(x));
+    }
+    require_close(Y, want, 1e-14, 1e-16, "Y",
+                  {{"the tanh approximation: gelu_forward is the exact x·Φ(x) (gelu_tanh_forward is the approximation)",
+                    tanh_form},
+                   {"Φ(x) = ½ (1 + erf(x / √2)): the √2 is missing", erf_unscaled}});
     CHECK(std::abs(Y[4] - 0.8413447460685429) < 1e-12);   // Φ(1), from the normal table
     CHECK(std::abs(Y[0] - -3 * 0.0013498980316301) < 1e-12);   // −3·Φ(−3); the tanh approximation gives −0.0036
     // In float, to float precision (the fast erf is within 1.5e-7).
@@ -216,6 +233,14 @@ TEST_CASE("ch07.sinusoidal_positions writes sin and cos of t / 10000^(2i/C)", "[
     TensorD P;
     sinusoidal_positions(P, 5, 4);
     REQUIRE(P.shape() == Shape{5, 4});
+    // Two recognisable slips, told apart at t = 3 (where every one of these numbers differs).
+    const auto near = [](double got, double want) { return std::abs(got - want) < 1e-9; };
+    if (near(P(3, 0), std::cos(3.0)) && near(P(3, 1), std::sin(3.0)))
+        FAIL("P(3, 0) is cos 3 and P(3, 1) is sin 3; likely mistake: sine and cosine swapped (even columns take the sine)");
+    if ((near(P(3, 2), std::sin(3 / 10000.0)) && near(P(3, 3), std::cos(3 / std::pow(10000.0, 1.5)))) ||
+        (near(P(3, 1), std::cos(3 / 10.0)) && near(P(3, 3), std::cos(3 / 1000.0))))
+        FAIL("P(3, 2) is " << P(3, 2) << " and P(3, 3) is " << P(3, 3) << ", should be sin(3/100) and cos(3/100); likely "
+             "mistake: the exponent uses the column index: columns 2i and 2i + 1 share the frequency 1/10000^(2i/C)");
     for (std::size_t t = 0; t < 5; ++t) {
         const double td = static_cast<double>(t);
         CHECK(P(t, 0) == Approx(std::sin(td)).margin(1e-15));
