@@ -193,9 +193,9 @@ int run(int argc, const char* const argv[]) {
         ("seeds", po::value<int>()->default_value(3), "train every run with this many seeds, --seed, --seed + 1, ...; the table gives each run's mean and range")
         ("train-size", po::value<int>()->default_value(1000), "training images (a small set, to overfit)")
         ("hidden", po::value<int>()->default_value(512), "width of the two hidden layers")
-        ("decay", po::value<double>()->default_value(0.1), "AdamW's decoupled weight decay λ in the weight_decay and all runs")
-        ("dropout", po::value<double>()->default_value(0.5), "dropout's rate after each hidden layer, in the dropout and all runs")
-        ("input-dropout", po::value<double>()->default_value(0.2), "dropout's rate on the pixels, in the dropout and all runs")
+        ("decay", po::value<double>()->default_value(0.1, "0.1"), "AdamW's decoupled weight decay λ in the weight_decay and all runs")
+        ("dropout", po::value<double>()->default_value(0.5, "0.5"), "dropout's rate after each hidden layer, in the dropout and all runs")
+        ("input-dropout", po::value<double>()->default_value(0.2, "0.2"), "dropout's rate on the pixels, in the dropout and all runs")
         ("patience", po::value<int>()->default_value(20), "early stopping's patience in epochs, in the early_stop and all runs")
         ("shift", po::value<int>()->default_value(1), "the largest random shift in pixels, in the augment and all runs")
         ("sweep", po::value<std::string>()->default_value(""),
@@ -262,10 +262,15 @@ int run(int argc, const char* const argv[]) {
     for (const Job& j : jobs) run_names.push_back(j.name);
     train::Runs runs(program, opt, run_names);   // --save/--resume: a checkpoint per run
     train::check_exchange_options(cli);
+    // Every run differs from `none` in its regularizers alone: options that would change some runs
+    // and not others, or switch a regularizer on in every run, are refused.
     const bool decays = std::any_of(jobs.begin(), jobs.end(), [](const Job& j) { return j.regime.weight_decay > 0; });
-    if (decays && (opt.optimizer == "adamw" || opt.weight_decay > 0))
-        DL_THROW(UsageError, "the weight_decay and all runs set the weight decay themselves (AdamW, --decay): "
-                             "leave --optimizer and --weight-decay as they are, or leave those runs out with --runs");
+    if (decays && (opt.optimizer != "adam" || opt.weight_decay > 0))
+        DL_THROW(UsageError, "the weight_decay and all runs use AdamW, Adam with the decay of --decay, so every run "
+                             "uses Adam: remove --optimizer and --weight-decay, or leave those runs out with --runs");
+    if (opt.early_stop > 0)
+        DL_THROW(UsageError, "--early-stop would stop every run early, the baseline too: the early_stop and all runs "
+                             "stop early with the patience of --patience");
     const int epochs = cli.capped_by_quick(opt.epochs, 5);
     const std::filesystem::path out = opt.out;
     const util::PlotMode plot_mode = util::parse_plot_mode(opt.plot);
@@ -332,7 +337,7 @@ int run(int argc, const char* const argv[]) {
         s.gap = history.back().train_acc - history.back().val_acc;
         // The weights the run ends with: the last epoch's, or early stopping's best by validation loss.
         s.kept_epoch = static_cast<int>(history.size());
-        if (r.early_stop > 0 || opt.early_stop > 0) {
+        if (r.early_stop > 0) {
             double best_loss = history.front().val_loss;
             s.kept_epoch = 1;
             for (const auto& m : history)
@@ -340,7 +345,7 @@ int run(int argc, const char* const argv[]) {
         }
         const auto test = train::evaluate(model, loss, fashion.test);
         run.test_accuracy = s.test_acc = test.accuracy, run.test_loss = test.loss;
-        std::cout << history.size() << " epochs, best validation accuracy " << util::format_fixed(s.best_val_acc, 4)
+        std::cout << history.size() << (history.size() == 1 ? " epoch" : " epochs") << ", best validation accuracy " << util::format_fixed(s.best_val_acc, 4)
                   << " (epoch " << s.best_epoch << "), weights of epoch " << s.kept_epoch << " kept, test "
                   << util::format_fixed(run.test_accuracy, 4) << '\n';
         run.details.set("group", job.group)
@@ -374,10 +379,9 @@ int run(int argc, const char* const argv[]) {
         std::cout << "  " << std::left << std::setw(20) << g.group << std::right << std::setw(24) << percent(val)
                   << std::setw(24) << percent(test) << std::setw(14) << util::format_fixed(100 * train_acc.mean, 1) + "%"
                   << std::setw(9) << util::format_fixed(gap.mean, 3) << '\n';
-        group_summary.set(g.group, util::Json::object()
-                                       .set("seeds", static_cast<int>(g.best_val.size()))
-                                       .set("strength", g.strength)
-                                       .set("best_val_accuracy", to_json(val))
+        util::Json group = util::Json::object().set("seeds", static_cast<int>(g.best_val.size()));
+        if (!sweep.empty()) group.set("strength", g.strength);
+        group_summary.set(g.group, group.set("best_val_accuracy", to_json(val))
                                        .set("test_accuracy", to_json(test))
                                        .set("final_train_accuracy", to_json(train_acc))
                                        .set("gap", to_json(gap)));
@@ -390,12 +394,13 @@ int run(int argc, const char* const argv[]) {
     summary.set("params", params).set("train_size", static_cast<int>(small.size())).set("epochs", epochs);
     summary.set("optimizer", opt.optimizer).set("lr", opt.lr).set("batch_size", opt.batch_size).set("hidden", hidden);
     summary.set("seeds", seeds).set("sweep", sweep);
-    summary.set("strengths", util::Json::object()
-                                 .set("decay", strengths.decay)
-                                 .set("dropout", strengths.dropout)
-                                 .set("input_dropout", strengths.input_dropout)
-                                 .set("patience", strengths.patience)
-                                 .set("shift", strengths.shift));
+    if (sweep.empty())   // a sweep sets its one strength itself, and leaves the others off
+        summary.set("strengths", util::Json::object()
+                                     .set("decay", strengths.decay)
+                                     .set("dropout", strengths.dropout)
+                                     .set("input_dropout", strengths.input_dropout)
+                                     .set("patience", strengths.patience)
+                                     .set("shift", strengths.shift));
     summary.set("threads", opt.threads).set("quick", opt.quick).set("runs", runs.summary()).set("groups", group_summary);
     util::write_file_atomically(out / "summary.json", summary.dump());
 

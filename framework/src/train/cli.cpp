@@ -199,7 +199,9 @@ void Cli::check_numbers() const {
 }
 
 void Cli::say_quick_cap(const std::string& option, long long asked, long long cap) const {
-    std::cerr << "note: --quick runs " << cap << " " << option << ", not the " << asked << " of --" << option
+    // "1 seed", not "1 seeds": the options are named in the plural.
+    const std::string unit = cap == 1 && option.ends_with('s') ? option.substr(0, option.size() - 1) : option;
+    std::cerr << "note: --quick runs " << cap << " " << unit << ", not the " << asked << " of --" << option
               << " (leave out --quick to run them all)\n";
 }
 
