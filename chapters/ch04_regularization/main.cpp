@@ -208,8 +208,11 @@ int run(int argc, const char* const argv[]) {
     const int train_size = cli.get<int>("train-size"), hidden = cli.get<int>("hidden");
     if (train_size < 1) DL_THROW(UsageError, "--train-size must be at least 1, got " << train_size);
     if (hidden < 1) DL_THROW(UsageError, "--hidden must be at least 1, got " << hidden);
-    const int seeds = cli.capped_by_quick(cli.get<int>("seeds"), 1, "seeds");
-    if (seeds < 1) DL_THROW(UsageError, "--seeds must be at least 1, got " << seeds);
+    const int asked_seeds = cli.get<int>("seeds");
+    if (asked_seeds < 1 || asked_seeds > 100)
+        DL_THROW(UsageError, "--seeds must be 1 to 100, got " << asked_seeds
+                                                            << " (3 to 5 tell a win from luck; each seed trains every run again)");
+    const int seeds = cli.capped_by_quick(asked_seeds, 1, "seeds");
     const Strengths strengths{cli.get<double>("decay"), cli.get<double>("dropout"), cli.get<double>("input-dropout"),
                               cli.get<int>("patience"), cli.get<int>("shift")};
     if (!(strengths.decay >= 0)) DL_THROW(UsageError, "--decay must be 0 or more, got " << strengths.decay);
