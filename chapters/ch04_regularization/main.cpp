@@ -12,7 +12,6 @@
 #include "dl/data/fashion_mnist.hpp"
 #include "dl/nn/loss.hpp"
 #include "dl/nn/models.hpp"
-#include "dl/ops/augment.hpp"
 #include "dl/train/exchange.hpp"
 #include "dl/train/runs.hpp"
 #include "dl/util/plot.hpp"
@@ -313,16 +312,8 @@ int run(int argc, const char* const argv[]) {
             runs.fit_options(job.name, {.epochs = epochs, .batch_size = opt.batch_size, .progress = false},
                              std::to_string(small.size()) + " training images\n" + nn::summary(model));
         if (r.early_stop > 0) fit.early_stop_patience = r.early_stop;
-        if (r.shift > 0) {
-            // The shifted-in border must be background: a 0 pixel, which standardised is -mean/stddev.
-            // So shift x - background (whose border fills with 0) and add the background back.
-            const float background = -standard.mean / standard.stddev;
-            fit.augment = [shift = r.shift, background, g = Rng(job.seed + 1)](Tensor& x) mutable {
-                for (auto& v : x) v -= background;
-                random_shift(x, shift, g);
-                for (auto& v : x) v += background;
-            };
-        }
+        // The shifted-in border must be background: a 0 pixel, which standardised is -mean/stddev.
+        fit.augment = train::image_augmentation(r.shift, 0.0, -standard.mean / standard.stddev, job.seed + 1);
         std::cout << "  " << std::left << std::setw(20) << job.name << std::right << describe(r) << ": " << std::flush;
         train::RunResult run{job.name};
         RunSummary s;

@@ -18,6 +18,7 @@
 #include "dl/train/exchange.hpp"
 #include "dl/util/plot.hpp"
 #include "dl/util/progress.hpp"
+#include "recipe.hpp"
 
 #include <algorithm>
 #include <iostream>
@@ -65,21 +66,50 @@ std::vector<util::ImageTile> prediction_tiles(nn::Sequential& model, const data:
     return tiles;
 }
 
+// The recipe the command line names (--recipe NAME or --recipe=NAME; the last one given), read
+// before the options are declared, since it sets their defaults.
+const ch05::Recipe& chosen_recipe(int argc, const char* const argv[]) {
+    std::string name = "course";
+    for (int i = 1; i < argc; ++i) {
+        const std::string arg = argv[i];
+        if (arg == "--recipe" && i + 1 < argc) name = argv[++i];
+        else if (arg.starts_with("--recipe=")) name = arg.substr(9);
+    }
+    return ch05::find_recipe(name);
+}
+
 int run(int argc, const char* const argv[]) {
-    train::Cli cli(program, "a convolutional network on Fashion-MNIST, the classic Keras CNN (chapter 5)",
-                  {.epochs = 15, .batch_size = 32, .lr = 1e-3, .optimizer = "adam", .schedule = {.kind = "cosine"}});
+    const ch05::Recipe& recipe = chosen_recipe(argc, argv);
+    train::Cli cli(program, "a convolutional network on Fashion-MNIST, the classic Keras CNN (chapter 5)", recipe.common);
     cli.chapter_options().add_options()
+        ("recipe", po::value<std::string>()->default_value("course"),
+         "course|best: a set of defaults for the options below (--recipe best --help shows its values; "
+         "best also warms the rate up over its first epoch unless --warmup-steps is given)")
         ("conv", po::value<std::string>()->default_value("im2col"), "naive|im2col: how the Conv2D layers convolve")
-        ("dropout", po::value<double>()->default_value(0.5), "drop probability of the Dropout layer, in [0, 1)")
-        ("standardize", po::value<bool>()->default_value(true), "scale pixels to mean 0, deviation 1 (true|false)")
+        ("dropout", po::value<double>()->default_value(recipe.dropout, train::help_number(recipe.dropout)), "drop probability of the Dropout layer, in [0, 1)")
+        ("batch-norm", po::value<bool>()->default_value(recipe.batch_norm, recipe.batch_norm ? "true" : "false"), "batch norm before each ReLU (true|false)")
+        ("shift", po::value<int>()->default_value(recipe.shift), "random shifts of the training images, up to this many pixels")
+        ("flip", po::value<double>()->default_value(recipe.flip, train::help_number(recipe.flip)),
+         "left-right flips of the training images, with this probability in [0, 1]")
+        ("label-smoothing", po::value<double>()->default_value(recipe.label_smoothing, train::help_number(recipe.label_smoothing)),
+         "label smoothing's epsilon, in [0, 1] (0: one-hot targets)")
+        ("standardize", po::value<bool>()->default_value(true, "true"), "scale pixels to mean 0, deviation 1 (true|false)")
         ("max-train", po::value<long long>()->default_value(0), "train on at most this many images (0: all 55,000)");
     train::add_inspect_options(cli);
     train::add_exchange_options(cli);
     if (!cli.parse(argc, argv)) return 0;
-    const train::CommonOptions& opt = cli.common();
-    const nn::CnnOptions cnn{.dropout = cli.get<double>("dropout"), .conv = cli.get<std::string>("conv")};
+    train::CommonOptions opt = cli.common();   // a copy: the recipe's warm-up is set below
+    const nn::CnnOptions cnn{.dropout = cli.get<double>("dropout"), .conv = cli.get<std::string>("conv"),
+                             .batch_norm = cli.get<bool>("batch-norm")};
     nn::conv_algorithm_index(cnn.conv);
-    if (cnn.dropout < 0 || cnn.dropout >= 1) DL_THROW(UsageError, "--dropout must be in [0, 1), got " << cnn.dropout);
+    if (!(cnn.dropout >= 0 && cnn.dropout < 1)) DL_THROW(UsageError, "--dropout must be in [0, 1), got " << cnn.dropout);
+    const int shift = cli.get<int>("shift");
+    const double flip = cli.get<double>("flip");
+    if (shift < 0 || shift > 27) DL_THROW(UsageError, "--shift must be 0 to 27 pixels, got " << shift);
+    if (!(flip >= 0 && flip <= 1)) DL_THROW(UsageError, "--flip must be a probability in [0, 1], got " << flip);
+    const double smoothing = cli.get<double>("label-smoothing");
+    if (!(smoothing >= 0 && smoothing <= 1))
+        DL_THROW(UsageError, "--label-smoothing must be in [0, 1] (0.1 is usual), got " << smoothing);
     const long long max_train = cli.get<long long>("max-train");
     if (max_train < 0) DL_THROW(UsageError, "--max-train must be 0 (all) or positive, got " << max_train);
     const int epochs = cli.capped_by_quick(opt.epochs, 2);
@@ -92,6 +122,10 @@ int run(int argc, const char* const argv[]) {
         {.data_dir = opt.data, .max_train = opt.quick ? 3000u : static_cast<std::size_t>(max_train), .max_test = opt.quick ? 1000u : 0u, .seed = opt.seed});
     const data::Standardization scaling = cli.get<bool>("standardize") ? data::standardize(fashion)   // the training set's
                                                                        : data::Standardization{};
+    if (recipe.warmup_epochs > 0 && cli.values()["warmup-steps"].defaulted()) {
+        const std::size_t steps_per_epoch = (fashion.train.size() + opt.batch_size - 1) / opt.batch_size;
+        opt.schedule.warmup_steps = recipe.warmup_epochs * static_cast<long>(steps_per_epoch);
+    }
     train::check_inspect_options(cli, fashion.test);
     train::check_exchange_options(cli);
 
@@ -110,12 +144,14 @@ int run(int argc, const char* const argv[]) {
     std::cout << '\n';
 
     train::MetricsCsv csv(out / "metrics.csv", /*with_run_column=*/false);
-    nn::SoftmaxCrossEntropy loss;
+    nn::SoftmaxCrossEntropy loss(smoothing);
     auto optimizer = optim::make_optimizer(opt.optimizer_options());
     train::FitOptions fit_options = train::with_common_options(
         {.epochs = epochs, .batch_size = opt.batch_size, .progress = true,
          .on_epoch = [&](const train::EpochMetrics& m) { csv.write(m); }},
         opt);
+    // The shifted-in border must be background: a 0 pixel, standardised.
+    fit_options.augment = train::image_augmentation(shift, flip, -scaling.mean / scaling.stddev, opt.seed + 1);
     // What a checkpoint must match to be resumed here: the program, the model and the data's size.
     // The pixels' scale is part of what the weights learnt: a run on raw pixels resumes only as one.
     fit_options.checkpoints.kind = std::string(program) + ", " + std::to_string(fashion.train.size()) +
@@ -139,6 +175,8 @@ int run(int argc, const char* const argv[]) {
     summary.set("params", params).set("epochs", static_cast<int>(history.size())).set("examples_per_s", best_rate);
     summary.set("training_seconds", seconds).set("threads", opt.threads).set("optimizer", opt.optimizer);
     summary.set("lr", opt.lr).set("batch_size", opt.batch_size).set("conv", cnn.conv).set("dropout", cnn.dropout);
+    summary.set("recipe", recipe.name).set("batch_norm", cnn.batch_norm).set("shift", shift).set("flip", flip);
+    summary.set("label_smoothing", smoothing);
     summary.set("quick", opt.quick);
     util::write_file_atomically(out / "summary.json", summary.dump());
 

@@ -20,4 +20,15 @@ void random_shift(TensorT<T>& X, int max_shift, Rng& rng) {
 template void random_shift(TensorT<float>&, int, Rng&);
 template void random_shift(TensorT<double>&, int, Rng&);
 
+// Y[n, c, y, x] = X[n, c, y, W − 1 − x] for the images whose draw u < p, else X unchanged.
+template <class T>
+void random_flip_lr(TensorT<T>& X, double p, Rng& rng) {
+    // Hint: one draw per image, even for the images left alone; a flip reverses each row of each
+    // channel (std::reverse does it in place).
+    DL_TODO("ch04.random_flip_lr");   // lesson: chapters/ch04_regularization/README.md#random-flip-lr
+}
+
+template void random_flip_lr(TensorT<float>&, double, Rng&);
+template void random_flip_lr(TensorT<double>&, double, Rng&);
+
 }  // namespace dl

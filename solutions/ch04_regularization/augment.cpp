@@ -41,4 +41,20 @@ void random_shift(TensorT<T>& X, int max_shift, Rng& rng) {
 template void random_shift(TensorT<float>&, int, Rng&);
 template void random_shift(TensorT<double>&, int, Rng&);
 
+// Y[n, c, y, x] = X[n, c, y, W − 1 − x] for the images whose draw u < p, else X unchanged.
+template <class T>
+void random_flip_lr(TensorT<T>& X, double p, Rng& rng) {
+    DL_CHECK(X.rank() == 4, "random_flip_lr: X has shape " << to_string(X.shape()) << ", expected [N, C, H, W]");
+    DL_CHECK(p >= 0 && p <= 1, "random_flip_lr: p = " << p << " must be in [0, 1]");
+    const std::size_t n_images = X.dim(0), rows = X.dim(1) * X.dim(2), W = X.dim(3);
+    for (std::size_t n = 0; n < n_images; ++n) {
+        if (!rng.bernoulli(p)) continue;   // drawn for every image, flipped or not
+        T* image = X.data() + n * rows * W;
+        for (std::size_t r = 0; r < rows; ++r) std::reverse(image + r * W, image + (r + 1) * W);   // each row of each channel
+    }
+}
+
+template void random_flip_lr(TensorT<float>&, double, Rng&);
+template void random_flip_lr(TensorT<double>&, double, Rng&);
+
 }  // namespace dl

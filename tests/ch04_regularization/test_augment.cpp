@@ -122,3 +122,64 @@ TEST_CASE("ch04.random_shift rejects a tensor that is not [N, C, H, W] and a neg
     REQUIRE(testing::throws_error([&] { random_shift(five, 1, rng); }));
     REQUIRE(testing::throws_error([&] { random_shift(good, -1, rng); }));
 }
+
+TEST_CASE("ch04.random_flip_lr mirrors the images drawn, every channel alike, and leaves the others",
+          "[ch04][exercise]") {
+    // 300 images [2, 3, 5] (W = 5: odd, so the middle column stays), p = 0.4. A second Rng with the same
+    // seed replays the draws: bernoulli(p), one per image, image by image.
+    const std::size_t N = 300, C = 2, H = 3, W = 5;
+    Tensor X = testing::random_tensor<float>({N, C, H, W}, 73);
+    const Tensor X0 = X;
+    Rng rng(12), replay(12);
+    random_flip_lr(X, 0.4, rng);
+    REQUIRE(X.shape() == X0.shape());
+    std::size_t flipped = 0;
+    for (std::size_t n = 0; n < N; ++n) {
+        const bool flip = replay.bernoulli(0.4);
+        flipped += flip;
+        for (std::size_t c = 0; c < C; ++c)
+            for (std::size_t y = 0; y < H; ++y)
+                for (std::size_t x = 0; x < W; ++x) {
+                    const std::size_t plane = (n * C + c) * H * W;
+                    const float want = X0[plane + y * W + (flip ? W - 1 - x : x)];
+                    const float got = X[plane + y * W + x];
+                    if (got == want) continue;
+                    CAPTURE(n, c, y, x, flip);
+                    if (flip && got == X0[plane + (H - 1 - y) * W + x])
+                        FAIL("image " << n << " was flipped upside down: a left-right flip reverses each row, "
+                                         "Y[y, x] = X[y, W - 1 - x]");
+                    if (got == X0[plane + y * W + (flip ? x : W - 1 - x)])
+                        FAIL("image " << n << (flip ? " was drawn but not flipped" : " was flipped but not drawn")
+                                      << ": draw rng.bernoulli(p) once per image, in order, and flip when it is true");
+                    FAIL("pixel (" << y << ", " << x << ") of channel " << c << " of image " << n << " holds " << got
+                                   << ", expected " << want);
+                }
+    }
+    CAPTURE(flipped);
+    REQUIRE((flipped > 80 && flipped < 160));   // about 0.4 · 300 = 120: the replay matched real draws
+}
+
+TEST_CASE("ch04.random_flip_lr with p 0 changes nothing, with p 1 flips every image, twice is the identity",
+          "[ch04][exercise]") {
+    Tensor X = testing::random_tensor<float>({4, 3, 6, 4}, 74);   // W = 4: even, every column moves
+    const Tensor X0 = X;
+    Rng rng(5);
+    random_flip_lr(X, 0.0, rng);
+    for (std::size_t i = 0; i < X.size(); ++i) REQUIRE(X[i] == X0[i]);
+    random_flip_lr(X, 1.0, rng);
+    for (std::size_t i = 0; i < X.size(); ++i) {
+        const std::size_t x = i % 4;
+        CAPTURE(i);
+        REQUIRE(X[i] == X0[i - x + 3 - x]);
+    }
+    random_flip_lr(X, 1.0, rng);
+    for (std::size_t i = 0; i < X.size(); ++i) REQUIRE(X[i] == X0[i]);
+}
+
+TEST_CASE("ch04.random_flip_lr rejects a tensor that is not [N, C, H, W] and p outside [0, 1]", "[ch04][exercise]") {
+    Rng rng(6);
+    Tensor three({2, 5, 5}), good({1, 1, 5, 5});
+    REQUIRE(testing::throws_error([&] { random_flip_lr(three, 0.5, rng); }));
+    REQUIRE(testing::throws_error([&] { random_flip_lr(good, -0.1, rng); }));
+    REQUIRE(testing::throws_error([&] { random_flip_lr(good, 1.5, rng); }));
+}

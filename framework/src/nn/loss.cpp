@@ -1,5 +1,6 @@
 #include "dl/nn/loss.hpp"
 
+#include "dl/ops/label_smoothing.hpp"
 #include "dl/ops/logistic.hpp"
 #include "dl/ops/mse.hpp"
 #include "dl/ops/softmax_cross_entropy.hpp"
@@ -54,13 +55,20 @@ std::vector<int> argmax_rows(const TensorT<T>& output) {
 }  // namespace
 
 template <class T>
+SoftmaxCrossEntropyT<T>::SoftmaxCrossEntropyT(double label_smoothing) : label_smoothing_(label_smoothing) {
+    DL_CHECK(label_smoothing >= 0 && label_smoothing <= 1,
+             "SoftmaxCrossEntropy: label smoothing " << label_smoothing << " must be in [0, 1]");
+}
+template <class T>
 T SoftmaxCrossEntropyT<T>::forward(const TensorT<T>& output, std::span<const int> labels) {
     labels_.assign(labels.begin(), labels.end());
+    if (label_smoothing_ > 0) return label_smoothing_forward(P_, output, labels, label_smoothing_);
     return softmax_cross_entropy_forward(P_, output, labels);
 }
 template <class T>
 const TensorT<T>& SoftmaxCrossEntropyT<T>::backward() {
-    softmax_cross_entropy_backward(dZ_, P_, labels_);
+    if (label_smoothing_ > 0) label_smoothing_backward(dZ_, P_, labels_, label_smoothing_);
+    else softmax_cross_entropy_backward(dZ_, P_, labels_);
     return dZ_;
 }
 template <class T>

@@ -46,16 +46,20 @@ Sequential course_cnn(const Shape& input, std::size_t classes, Rng& rng, const C
     if (input.size() != 3)
         DL_THROW(ShapeError, "course_cnn takes images of shape [C, H, W], got " << to_string(input));
     Sequential model(input);
+    const auto normalised = [&](std::size_t features) {   // before the activation, as in mlp
+        if (options.batch_norm) model.add<BatchNorm>(features);
+        model.add<ReLU>();
+    };
     model.add<Conv2D>(input[0], 32, 3, 3, Conv2dParams{}, rng, options.conv);
-    model.add<ReLU>();
+    normalised(32);
     model.add<MaxPool2D>(2);
     model.add<Conv2D>(32, 64, 3, 3, Conv2dParams{}, rng, options.conv);
-    model.add<ReLU>();
+    normalised(64);
     model.add<MaxPool2D>(2);
     model.add<Flatten>();
     const std::size_t flat = shape_size(model.layer_output_shape(model.size() - 1));
     model.add<Dense>(flat, 128, Init::he, rng);
-    model.add<ReLU>();
+    normalised(128);
     Dropout* dropout = options.dropout > 0 ? &model.add<Dropout>(options.dropout) : nullptr;
     model.add<Dense>(128, classes, Init::xavier, rng);
     if (dropout != nullptr) dropout->reseed(rng.next_u64());   // as in mlp: the weights do not depend on p

@@ -21,14 +21,15 @@ namespace po = boost::program_options;
 namespace dl::train {
 
 namespace {
+constexpr unsigned help_width = 100, help_description_width = 50;
+}  // namespace
+
 // 0.1 rather than 0.10000000000000001 in --help.
-std::string shown(double v) {
+std::string help_number(double v) {
     std::ostringstream out;
     out << v;
     return out.str();
 }
-constexpr unsigned help_width = 100, help_description_width = 50;
-}  // namespace
 
 Cli::Cli(std::string program, std::string description, CommonOptions defaults)
     : program_(std::move(program)), description_(std::move(description)), options_(std::move(defaults)),
@@ -41,31 +42,31 @@ Cli::Cli(std::string program, std::string description, CommonOptions defaults)
         ("epochs", po::value<int>(&o.epochs)->default_value(o.epochs), "number of epochs (total, also when resuming)")
         ("batch-size", po::value<long long>(&batch_size_raw_)->default_value(static_cast<long long>(o.batch_size)),
          "examples per mini-batch")
-        ("lr", po::value<double>(&o.lr)->default_value(o.lr, shown(o.lr)), "learning rate")
+        ("lr", po::value<double>(&o.lr)->default_value(o.lr, help_number(o.lr)), "learning rate")
         ("optimizer", po::value<std::string>(&o.optimizer)->default_value(o.optimizer),
          optim::optimizer_choices().c_str())
-        ("momentum", po::value<double>(&o.momentum)->default_value(o.momentum, shown(o.momentum)), "momentum (momentum, nesterov)")
-        ("beta1", po::value<double>(&o.beta1)->default_value(o.beta1, shown(o.beta1)), "Adam's beta1")
-        ("beta2", po::value<double>(&o.beta2)->default_value(o.beta2, shown(o.beta2)), "Adam's beta2")
-        ("eps", po::value<double>(&o.eps)->default_value(o.eps, o.eps > 0 ? shown(o.eps) : "auto"),
+        ("momentum", po::value<double>(&o.momentum)->default_value(o.momentum, help_number(o.momentum)), "momentum (momentum, nesterov)")
+        ("beta1", po::value<double>(&o.beta1)->default_value(o.beta1, help_number(o.beta1)), "Adam's beta1")
+        ("beta2", po::value<double>(&o.beta2)->default_value(o.beta2, help_number(o.beta2)), "Adam's beta2")
+        ("eps", po::value<double>(&o.eps)->default_value(o.eps, o.eps > 0 ? help_number(o.eps) : "auto"),
          "epsilon of the adaptive optimizers (auto: 1e-6 for adadelta, 1e-8 for the others)")
-        ("rho", po::value<double>(&o.rho)->default_value(o.rho, shown(o.rho)), "decay of the running averages (rmsprop, adadelta)")
-        ("weight-decay", po::value<double>(&o.weight_decay)->default_value(o.weight_decay, shown(o.weight_decay)), "weight decay")
+        ("rho", po::value<double>(&o.rho)->default_value(o.rho, help_number(o.rho)), "decay of the running averages (rmsprop, adadelta)")
+        ("weight-decay", po::value<double>(&o.weight_decay)->default_value(o.weight_decay, help_number(o.weight_decay)), "weight decay")
         ("lr-schedule", po::value<std::string>(&o.schedule.kind)->default_value(o.schedule.kind),
          "none|step|exponential|cosine (chapter 3)")
         ("lr-step", po::value<int>(&o.schedule.step_epochs)->default_value(o.schedule.step_epochs),
          "step schedule: multiply the rate by --lr-gamma every this many epochs")
-        ("lr-gamma", po::value<double>(&o.schedule.gamma)->default_value(o.schedule.gamma, shown(o.schedule.gamma)),
+        ("lr-gamma", po::value<double>(&o.schedule.gamma)->default_value(o.schedule.gamma, help_number(o.schedule.gamma)),
          "step and exponential schedules: the factor")
-        ("lr-min", po::value<double>(&o.schedule.min_lr)->default_value(o.schedule.min_lr, shown(o.schedule.min_lr)),
+        ("lr-min", po::value<double>(&o.schedule.min_lr)->default_value(o.schedule.min_lr, help_number(o.schedule.min_lr)),
          "cosine schedule: the final rate")
         ("warmup-steps", po::value<long>(&o.schedule.warmup_steps)->default_value(o.schedule.warmup_steps),
          "raise the rate linearly over this many first steps (0: no warm-up)")
         ("early-stop", po::value<int>(&o.early_stop)->default_value(o.early_stop),
          "stop after this many epochs without a better validation loss, keep the best weights (0: off)")
-        ("clip-norm", po::value<double>(&o.clip_norm)->default_value(o.clip_norm, shown(o.clip_norm)),
+        ("clip-norm", po::value<double>(&o.clip_norm)->default_value(o.clip_norm, help_number(o.clip_norm)),
          "scale the gradients down to this global norm when larger (0: off)")
-        ("clip-value", po::value<double>(&o.clip_value)->default_value(o.clip_value, shown(o.clip_value)),
+        ("clip-value", po::value<double>(&o.clip_value)->default_value(o.clip_value, help_number(o.clip_value)),
          "clamp every gradient element to [-c, c] (0: off)")
         ("seed", po::value<std::uint64_t>(&o.seed)->default_value(o.seed), "random seed (same seed, same run)")
         ("threads", po::value<int>(&o.threads)->default_value(omp_get_num_procs()), "threads (default: all cores)")

@@ -1,6 +1,7 @@
 #include "dl/train/trainer.hpp"
 
 #include "dl/data/batches.hpp"
+#include "dl/ops/augment.hpp"
 #include "dl/train/resume.hpp"
 #include "dl/util/progress.hpp"
 #include "supervised_step.hpp"
@@ -20,6 +21,23 @@ std::size_t count_correct(const std::vector<int>& predicted, std::span<const int
     std::size_t correct = 0;
     for (std::size_t i = 0; i < labels.size(); ++i) correct += predicted[i] == labels[i] ? 1 : 0;
     return correct;
+}
+
+std::function<void(Tensor& batch, long step)> image_augmentation(int shift, double flip, float background,
+                                                                 std::uint64_t seed) {
+    DL_CHECK(shift >= 0 && flip >= 0 && flip <= 1, "image_augmentation: shift " << shift << ", flip " << flip);
+    if (shift == 0 && flip == 0) return {};
+    return [=](Tensor& x, long step) {
+        Rng g(seed + 0x9e3779b97f4a7c15ULL * static_cast<std::uint64_t>(step + 1));   // this step's own draws
+        if (shift > 0) {
+            // Shifting fills the border with 0, and background is the standardised 0 pixel: so shift
+            // x - background and add the background back. (A flip moves no pixel off the image.)
+            for (auto& v : x) v -= background;
+            random_shift(x, shift, g);
+            for (auto& v : x) v += background;
+        }
+        if (flip > 0) random_flip_lr(x, flip, g);
+    };
 }
 
 data::ImageSplits check_optimizer_and_load_images(const train::CommonOptions& common) {
@@ -107,6 +125,7 @@ public:
           update_{{model.parameters(), &optimizer, 0.0}} {}
 
     data::BatchIterator& batches() { return batches_; }
+    void set_steps(long steps) { steps_ = steps; }   // a resumed run's steps so far
 
     BatchResult step(double lr, const StepOptions& options) override {
         auto idx = batches_.next_across_epochs();
@@ -117,7 +136,8 @@ public:
             idx = idx.subspan(mine.begin, mine.size);
         }
         data::gather(x_, labels_, train_, idx);
-        if (options_.augment) options_.augment(x_);
+        if (options_.augment) options_.augment(x_, steps_);
+        ++steps_;
         update_[0].lr = lr;
         return detail::supervised_step(
             update_, loss_, labels_, [&]() -> const Tensor& { return model_.forward(x_, nn::Mode::train); },
@@ -158,6 +178,7 @@ private:
     std::vector<Update> update_;
     Tensor x_;   // the batch, its buffers reused from batch to batch
     std::vector<int> labels_;
+    long steps_ = 0;   // the steps taken, for the augment hook
 };
 
 }  // namespace
@@ -175,6 +196,7 @@ std::vector<EpochMetrics> fit(nn::Sequential& model, nn::Loss& loss, optim::Opti
     if (!ck.resume.empty())
         run = restore_run_checkpoint(util::read_checkpoint(ck.resume), ck.resume, ck.kind, model, optimizer, rng,
                                      task.batches());
+    task.set_steps(run.step);
     return run_loop(task,
                     {.unit = LoopOptions::Unit::epochs,
                      .length = options.epochs,

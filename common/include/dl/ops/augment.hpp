@@ -12,4 +12,10 @@ namespace dl {
 template <class T>
 void random_shift(TensorT<T>& X, int max_shift, Rng& rng);
 
+// Mirrors each image of X: [N, C, H, W] left to right with probability p (one draw per image,
+// rng.bernoulli(p), image by image), every channel alike:
+//   Y[n, c, y, x] = X[n, c, y, W − 1 − x]  for the images drawn, X[n, c, y, x] for the others. In place.
+template <class T>
+void random_flip_lr(TensorT<T>& X, double p, Rng& rng);
+
 }  // namespace dl

@@ -37,16 +37,20 @@ private:
 };
 
 // Softmax cross-entropy on logits Z: [N, K] against labels in 0..K−1; predicts the argmax.
-// (The softmax lives in the loss, so the model's last layer outputs logits.)
+// (The softmax lives in the loss, so the model's last layer outputs logits.) With label_smoothing
+// ε > 0, against chapter 4's smoothed targets (dl/ops/label_smoothing.hpp).
 template <class T>
 class SoftmaxCrossEntropyT final : public LossT<T> {
 public:
+    explicit SoftmaxCrossEntropyT(double label_smoothing = 0);
     std::string kind() const override { return "SoftmaxCrossEntropy"; }
+    double label_smoothing() const { return label_smoothing_; }
     T forward(const TensorT<T>& output, std::span<const int> labels) override;
     const TensorT<T>& backward() override;
     std::vector<int> predict(const TensorT<T>& output) const override;
 
 private:
+    double label_smoothing_;
     TensorT<T> P_, dZ_;
     std::vector<int> labels_;
 };

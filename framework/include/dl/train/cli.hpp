@@ -41,6 +41,10 @@ struct CommonOptions {
     }
 };
 
+// A number as --help shows a default: 0.1, not 0.10000000000000001 (Boost's own rendering).
+//   ("decay", po::value<double>()->default_value(d, help_number(d)), "...")
+std::string help_number(double v);
+
 class Cli {
 public:
     // `defaults` are what --help shows and what an option left out gets.

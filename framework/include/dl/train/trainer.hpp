@@ -13,6 +13,7 @@
 #include "dl/train/loop.hpp"
 #include "dl/train/cli.hpp"
 
+#include <cstdint>
 #include <functional>
 #include <vector>
 
@@ -29,9 +30,11 @@ struct FitOptions {
     int early_stop_patience = 0;
     // Chapter 4: gradient clipping before each step, by value then by global norm (0: off).
     double clip_value = 0, clip_norm = 0;
-    // Chapter 4: applied to every training batch [N, ...] before the forward pass (e.g. random
-    // shifts); it draws from its own generator, so the batches are the same with it as without.
-    std::function<void(Tensor& batch)> augment = {};
+    // Chapters 4 and 5: applied to every training batch [N, ...] before the forward pass (random
+    // shifts and flips: image_augmentation below), with the optimizer steps taken before the batch.
+    // It draws from its own generator, so the batches are the same with it as without; one seeded
+    // from `step` augments a resumed run exactly as the uninterrupted one.
+    std::function<void(Tensor& batch, long step)> augment = {};
     optim::ScheduleOptions schedule = {};   // chapter 3: the learning rate by epoch and step (default: constant)
     // Checkpoints (dl/train/loop.hpp, dl/train/resume.hpp); save_every counts epochs. Resuming
     // after 3 of 10 epochs trains 7 more, and the metrics returned are all 10 epochs'.
@@ -41,6 +44,14 @@ struct FitOptions {
     // batch_size is the global batch, of which this process trains on its share (nullptr: alone).
     DataParallel* data_parallel = nullptr;
 };
+
+// Chapters 4 and 5's augmentation of standardised images [N, C, H, W], a FitOptions::augment hook:
+// random shifts of up to `shift` pixels (random_shift), then left-right flips with probability
+// `flip` (random_flip_lr), drawn from a generator seeded with `seed` and the step. `background` is
+// the value of a pixel that was 0 before standardising: what the shifted-in border must hold.
+// Empty (no hook) when shift and flip are both 0.
+std::function<void(Tensor& batch, long step)> image_augmentation(int shift, double flip, float background,
+                                                                 std::uint64_t seed);
 
 // The options every chapter's command line sets (--lr, --lr-schedule ..., --early-stop, --clip-norm,
 // --clip-value, --save, --save-every, --resume) copied into `options`, which keeps everything else.

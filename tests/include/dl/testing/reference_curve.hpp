@@ -32,12 +32,13 @@ struct CurveTolerance {
     double train_loss = 0.01, val_loss = 0.01, val_acc = 0.01;
 };
 
-// Compares `history` with chapters/<chapter>/reference_curve.csv (or, with
-// DLFS_WRITE_REFERENCE_CURVE set, writes it and reports a match).
+// Compares `history` with chapters/<chapter>/<file> (or, with DLFS_WRITE_REFERENCE_CURVE set,
+// writes it and reports a match).
 inline CurveComparison compare_reference_curve(const std::string& chapter,
                                                const std::vector<train::EpochMetrics>& history,
-                                               const CurveTolerance& tolerance = {}) {
-    const std::string path = std::string(DLFS_SOURCE_DIR) + "/chapters/" + chapter + "/reference_curve.csv";
+                                               const CurveTolerance& tolerance = {},
+                                               const std::string& file = "reference_curve.csv") {
+    const std::string path = std::string(DLFS_SOURCE_DIR) + "/chapters/" + chapter + "/" + file;
     if (std::getenv("DLFS_WRITE_REFERENCE_CURVE")) {
         std::ofstream out(path);
         out << "epoch,train_loss,val_loss,val_acc\n";
