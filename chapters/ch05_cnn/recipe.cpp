@@ -11,7 +11,7 @@ const std::vector<Recipe>& recipes() {
         {"best",
          {.epochs = 40, .batch_size = 64, .lr = 2e-3, .optimizer = "adamw", .weight_decay = 0.05,
           .schedule = {.kind = "cosine"}},
-         true, 2, 0.5, 0.5, 0.1, 1},
+         true, 1, 0.0, 0.2, 0.1, 1},
     };
     return all;
 }

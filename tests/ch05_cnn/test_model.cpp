@@ -70,14 +70,14 @@ TEST_CASE("ch05.conv2d_backward_im2col trains the CNN past 78% on 5000 Fashion-M
     REQUIRE(comparison.matches);
 }
 
-TEST_CASE("ch05.conv2d_backward_im2col trains the best recipe (batch norm, shifts, flips, AdamW, warm-up, label "
-          "smoothing) on 5000 images along its reference curve",
+TEST_CASE("ch05.conv2d_backward_im2col trains the best recipe (batch norm, shifts, AdamW, warm-up, label smoothing) "
+          "on 5000 images along its reference curve",
           "[ch05][exercise]") {
     // --recipe best in miniature: its model, augmentation, optimizer, schedule and loss, read from the
     // recipe itself, for 2 epochs of 5,000 images (the warm-up: the first epoch's 79 steps). The
-    // curve (chapters/ch05_cnn/reference_curve_recipe.csv) pins every piece: a flip that mirrors the
-    // wrong axis, a smoothing with another target or batch norm's statistics taken per image move
-    // it. One thread, as above.
+    // curve (chapters/ch05_cnn/reference_curve_recipe.csv) pins every piece: a shift the wrong way,
+    // a smoothing with another target or batch norm's statistics taken per image move it. One
+    // thread, as above.
     const ch05::Recipe& recipe = ch05::find_recipe("best");
     const int threads_before = omp_get_max_threads();
     omp_set_num_threads(1);
