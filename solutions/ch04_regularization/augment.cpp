@@ -50,7 +50,8 @@ void random_flip_lr(TensorT<T>& X, double p, Rng& rng) {
     for (std::size_t n = 0; n < n_images; ++n) {
         if (!rng.bernoulli(p)) continue;   // drawn for every image, flipped or not
         T* image = X.data() + n * rows * W;
-        for (std::size_t r = 0; r < rows; ++r) std::reverse(image + r * W, image + (r + 1) * W);   // each row of each channel
+        // Each row of each channel, reversed.
+        for (std::size_t r = 0; r < rows; ++r) std::reverse(image + r * W, image + (r + 1) * W);
     }
 }
 

@@ -75,6 +75,43 @@ TEST_CASE("ch04.dropout_forward a run saved after 2 epochs and resumed ends bit 
     REQUIRE(from_last.history.size() == 5);
 }
 
+TEST_CASE("ch04.random_flip_lr a run with shifts and flips saved after 2 epochs and resumed ends bit for bit where an "
+          "unbroken one does",
+          "[ch04][exercise]") {
+    // Augmentation draws from its own generator, seeded by the step (train::image_augmentation): a
+    // resumed run must shift and flip its later batches exactly as the unbroken run did.
+    const testing::Threads one(1);
+    testing::TempDir dir;
+    const auto file = (dir.path / "images.ckpt").string();
+    const auto train_images = [&](int epochs, const train::FitOptions::Checkpoints& checkpoints, bool augment = true) {
+        data::Dataset images{.name = "images", .x = Tensor({96, 1, 6, 6}), .labels = std::vector<int>(96),
+                             .num_classes = 2};
+        Rng data_rng(9);
+        for (std::size_t n = 0; n < 96; ++n) {   // class 1: a bright left half, which a flip moves
+            images.labels[n] = static_cast<int>(n % 2);
+            for (std::size_t i = 0; i < 36; ++i)
+                images.x[n * 36 + i] = static_cast<float>(data_rng.uniform() + (images.labels[n] == 1 && i % 6 < 3));
+        }
+        Rng rng(42);
+        Run run{nn::mlp({1, 6, 6}, {8}, 2, nn::Activation::relu, rng, {.dropout = 0.3}), {}};
+        nn::SoftmaxCrossEntropy loss;
+        optim::Optimizer adam({.name = "adam"});
+        train::FitOptions options{.epochs = epochs, .batch_size = 16, .lr = 0.01, .progress = false};
+        if (augment) options.augment = train::image_augmentation(1, 0.5, 0.0f, 43);
+        options.checkpoints = checkpoints;
+        options.checkpoints.kind = "test_resume images";
+        run.history = train::fit(run.model, loss, adam, images, images, options, rng);
+        return run;
+    };
+    Run unbroken = train_images(4, {});
+    train_images(2, {.save = file});
+    Run resumed = train_images(4, {.resume = file});
+    REQUIRE(testing::same_bits(unbroken.model.parameters(), resumed.model.parameters()));
+    // The augmentation took part: the same run without it ends elsewhere.
+    Run plain = train_images(4, {}, false);
+    REQUIRE_FALSE(testing::same_bits(unbroken.model.parameters(), plain.model.parameters()));
+}
+
 TEST_CASE("ch04.dropout_forward Ctrl-C during a run with --save keeps the last finished epoch, and resuming completes it",
           "[ch04][exercise]") {
     const testing::Threads one(1);   // bit for bit needs one thread
