@@ -107,6 +107,10 @@ int run(int argc, const char* const argv[]) {
     train::add_inspect_options(cli);
     train::add_exchange_options(cli);
     if (!cli.parse(argc, argv)) return 0;
+    // Boost accepts an abbreviation (--rec best), which chosen_recipe does not read: refuse it.
+    if (cli.get<std::string>("recipe") != recipe.name)
+        DL_THROW(UsageError, "write --recipe in full (--recipe " << cli.get<std::string>("recipe")
+                                 << "): the recipe sets the other options' defaults, so it is read first");
     train::CommonOptions opt = cli.common();   // a copy: the recipe's warm-up is set below
     const nn::CnnOptions cnn{.dropout = cli.get<double>("dropout"), .conv = cli.get<std::string>("conv"),
                              .batch_norm = cli.get<bool>("batch-norm")};

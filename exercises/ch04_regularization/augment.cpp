@@ -20,7 +20,7 @@ void random_shift(TensorT<T>& X, int max_shift, Rng& rng) {
 template void random_shift(TensorT<float>&, int, Rng&);
 template void random_shift(TensorT<double>&, int, Rng&);
 
-// Y[n, c, y, x] = X[n, c, y, W − 1 − x] for the images whose draw u < p, else X unchanged.
+// Y[n, c, y, x] = X[n, c, y, W − 1 − x] for the images whose draw rng.bernoulli(p) is true, else X.
 template <class T>
 void random_flip_lr(TensorT<T>& X, double p, Rng& rng) {
     // Hint: one draw per image, even for the images left alone; a flip reverses each row of each

@@ -149,7 +149,9 @@ TEST_CASE("ch04.random_flip_lr mirrors the images drawn, every channel alike, an
                         FAIL("image " << n << " was flipped upside down: a left-right flip reverses each row, "
                                          "Y[y, x] = X[y, W - 1 - x]");
                     if (got == X0[plane + y * W + (flip ? x : W - 1 - x)])
-                        FAIL("image " << n << (flip ? " was drawn but not flipped" : " was flipped but not drawn")
+                        FAIL("image " << n
+                                      << (flip ? "'s draw was true but it was not flipped"
+                                               : " was flipped though its draw was false")
                                       << ": draw rng.bernoulli(p) once per image, in order, and flip when it is true");
                     FAIL("pixel (" << y << ", " << x << ") of channel " << c << " of image " << n << " holds " << got
                                    << ", expected " << want);

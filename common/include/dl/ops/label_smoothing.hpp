@@ -14,8 +14,8 @@
 namespace dl {
 
 // Writes P (resized to Z's shape) and returns the mean loss L. log P is taken as (z − m) − log Σ e^(z − m)
-// (m the row's maximum), never as the log of an underflowed P. Throws for ε outside [0, 1] or a
-// label outside 0..K−1.
+// (m the row's maximum), never as the log of an underflowed P. Both functions throw for ε outside
+// [0, 1], a Z (or P) that is not [N, K] with N = the number of labels, and a label outside 0..K−1.
 template <class T>
 T label_smoothing_forward(TensorT<T>& P, const TensorT<T>& Z, std::span<const int> labels, double epsilon);
 
