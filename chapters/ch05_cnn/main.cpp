@@ -194,8 +194,9 @@ int run(int argc, const char* const argv[]) {
     summary.set("quick", opt.quick);
     util::write_file_atomically(out / "summary.json", summary.dump());
 
-    const bool plotted = train::plot_training_curves({{"CNN", history}}, out / "curves.png", plot_mode,
-                                                     "Fashion-MNIST, the classic Keras CNN (" + cnn.conv + ")",
+    const std::string title =
+        "Fashion-MNIST, the classic Keras CNN, --recipe " + std::string(recipe.name) + " (" + cnn.conv + ")";
+    const bool plotted = train::plot_training_curves({{"CNN", history}}, out / "curves.png", plot_mode, title,
                                                      (out / "metrics.csv").string());
     bool pictures = false;
     if (plotted) {
